@@ -1,0 +1,1 @@
+//! Criterion benchmarks for kubesim; see benches/benches/.

@@ -1,0 +1,8 @@
+//! kubesim: a deterministic discrete-event simulator of a Kubernetes cluster.
+//!
+//! Layers, lower never importing higher: [`sim`] (the generic core), [`api`] (objects, store,
+//! API server), [`client`] (requests, informers), [`controllers`], [`scheduler`], [`node`]
+//! (kubelet, container runtime), [`scenario`] (the RON schema), [`cluster`] (assembly and run),
+//! [`report`] (summaries).
+
+pub mod sim;
