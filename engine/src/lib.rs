@@ -6,3 +6,4 @@
 //! [`report`] (summaries).
 
 pub mod sim;
+pub mod api;

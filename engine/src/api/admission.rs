@@ -1,0 +1,179 @@
+//! Defaulting and admission applied on create, before validation.
+//!
+//! Models pkg/apis/core/v1/defaults.go (SetDefaults_PodSpec), pkg/apis/apps/v1/defaults.go
+//! (SetDefaults_ReplicaSet), plugin/pkg/admission/defaulttolerationseconds/admission.go and
+//! the Priority admission plugin (priority 0 without a class), and the pod strategy's
+//! PrepareForCreate (phase Pending, QoS class: pkg/apis/core/helper/qos/qos.go).
+
+use super::object::Object;
+use super::pod::{PodSpec, Toleration};
+
+/// `--default-not-ready-toleration-seconds` and `--default-unreachable-toleration-seconds`.
+pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
+pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
+pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+pub const DEFAULT_SCHEDULER_NAME: &str = "default-scheduler";
+
+/// SetDefaults_PodSpec, the fields kubesim models.
+pub fn default_pod_spec(spec: &mut PodSpec) {
+    if spec.restart_policy.is_empty() {
+        spec.restart_policy = "Always".into();
+    }
+    if spec.termination_grace_period_seconds.is_none() {
+        spec.termination_grace_period_seconds = Some(30);
+    }
+    if spec.scheduler_name.is_empty() {
+        spec.scheduler_name = DEFAULT_SCHEDULER_NAME.into();
+    }
+}
+
+/// DefaultTolerationSeconds: tolerate not-ready and unreachable NoExecute for 300 s unless the
+/// pod already tolerates them.
+pub fn add_default_tolerations(spec: &mut PodSpec) {
+    for key in [TAINT_NOT_READY, TAINT_UNREACHABLE] {
+        let tolerated = spec.tolerations.iter().any(|t| {
+            (t.effect.is_empty() || t.effect == "NoExecute")
+                && (t.key.is_empty() && t.operator == "Exists" || t.key == key)
+        });
+        if !tolerated {
+            spec.tolerations.push(Toleration {
+                key: key.into(),
+                operator: "Exists".into(),
+                effect: "NoExecute".into(),
+                toleration_seconds: Some(DEFAULT_TOLERATION_SECONDS),
+                ..Default::default()
+            });
+        }
+    }
+}
+
+/// The QoS class of a pod spec (GetPodQOS).
+pub fn qos_class(spec: &PodSpec) -> &'static str {
+    let containers = spec.containers.iter().chain(spec.init_containers.iter());
+    let mut any = false;
+    let mut guaranteed = true;
+    for c in containers {
+        let r = &c.resources;
+        if !r.requests.is_empty() || !r.limits.is_empty() {
+            any = true;
+        }
+        for res in ["cpu", "memory"] {
+            let limit = r.limits.get(res);
+            let request = r.requests.get(res).or(limit);
+            if limit.is_none() || request != limit {
+                guaranteed = false;
+            }
+        }
+    }
+    match (any, guaranteed) {
+        (false, _) => "BestEffort",
+        (true, true) => "Guaranteed",
+        (true, false) => "Burstable",
+    }
+}
+
+/// Applies defaulting and admission to a new object.
+pub fn admit_create(obj: &mut Object) {
+    match obj {
+        Object::Pod(p) => {
+            default_pod_spec(&mut p.spec);
+            add_default_tolerations(&mut p.spec);
+            if p.spec.priority.is_none() {
+                p.spec.priority = Some(0);
+            }
+            p.status.phase = "Pending".into();
+            p.status.qos_class = qos_class(&p.spec).into();
+        }
+        Object::ReplicaSet(rs) => {
+            if rs.spec.replicas.is_none() {
+                rs.spec.replicas = Some(1);
+            }
+            default_pod_spec(&mut rs.spec.template.spec);
+        }
+        Object::Node(_) | Object::Lease(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::pod::{Container, Pod};
+    use crate::api::quantity::Quantity;
+
+    fn container(req: &[(&str, &str)], lim: &[(&str, &str)]) -> Container {
+        let list = |kv: &[(&str, &str)]| {
+            kv.iter()
+                .map(|(k, v)| (k.to_string(), Quantity::parse(v).unwrap()))
+                .collect()
+        };
+        let mut c = Container {
+            name: "c".into(),
+            image: "nginx".into(),
+            ..Default::default()
+        };
+        c.resources.requests = list(req);
+        c.resources.limits = list(lim);
+        c
+    }
+
+    #[test]
+    fn qos_table() {
+        let cases = [
+            ("besteffort", container(&[], &[]), "BestEffort"),
+            ("burstable", container(&[("cpu", "100m")], &[]), "Burstable"),
+            (
+                "guaranteed by limits",
+                container(&[], &[("cpu", "1"), ("memory", "1Gi")]),
+                "Guaranteed",
+            ),
+            (
+                "unequal",
+                container(&[("cpu", "500m")], &[("cpu", "1"), ("memory", "1Gi")]),
+                "Burstable",
+            ),
+        ];
+        for (name, c, want) in cases {
+            let spec = PodSpec {
+                containers: vec![c],
+                ..Default::default()
+            };
+            assert_eq!(qos_class(&spec), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn pod_defaults_and_default_tolerations() {
+        let mut o = Object::Pod(Pod {
+            spec: PodSpec {
+                containers: vec![container(&[], &[])],
+                tolerations: vec![Toleration {
+                    key: TAINT_UNREACHABLE.into(),
+                    operator: "Exists".into(),
+                    effect: "NoExecute".into(),
+                    toleration_seconds: Some(30),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        admit_create(&mut o);
+        let Object::Pod(p) = o else { unreachable!() };
+        assert_eq!(p.spec.restart_policy, "Always");
+        assert_eq!(p.spec.termination_grace_period_seconds, Some(30));
+        assert_eq!(p.spec.scheduler_name, "default-scheduler");
+        assert_eq!(p.spec.priority, Some(0));
+        assert_eq!(p.status.phase, "Pending");
+        let tol: Vec<(&str, Option<i64>)> = p
+            .spec
+            .tolerations
+            .iter()
+            .map(|t| (t.key.as_str(), t.toleration_seconds))
+            .collect();
+        assert_eq!(
+            tol,
+            [(TAINT_UNREACHABLE, Some(30)), (TAINT_NOT_READY, Some(300))],
+            "the pod's own unreachable toleration is kept, not-ready is added"
+        );
+    }
+}

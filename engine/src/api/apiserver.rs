@@ -1,0 +1,454 @@
+//! The API server actor: the only component that touches the store. Validates, admits and
+//! stores writes, answers reads, and fans watch events out to watchers.
+//!
+//! Models k8s.io/apiserver/pkg/registry/generic/registry/store.go (create, update with
+//! optimistic concurrency, delete), pkg/registry/core/pod/storage/storage.go (binding), the
+//! watch cache's filtered watch semantics (an object entering a filter is ADDED, leaving it is
+//! DELETED), and the etcd compactor (k8s.io/apiserver/pkg/storage/etcd3/compact.go).
+
+use super::admission::admit_create;
+use super::msg::{ApiError, ListOptions, Msg, Op, Reply, Request, Response, WatchEvent, WatchMsg};
+use super::object::{Kind, Object, ObjectRef};
+use super::store::{EventType, Store, StoreError, StoreEvent};
+use super::validation::validate;
+use super::meta::Time;
+use crate::sim::{Actor, ActorId, Context, Input, SimDuration};
+use std::collections::BTreeMap;
+
+/// Characters of generated names (k8s.io/apimachinery/pkg/util/rand: no vowels, no 0/1/3).
+const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+/// Tries at a generated name before giving up (RetryGenerateName).
+const GENERATE_NAME_TRIES: usize = 8;
+
+const TIMER_COMPACT: u64 = 1;
+
+/// API server settings.
+#[derive(Clone, Debug)]
+pub struct ApiServerConfig {
+    /// `--etcd-compaction-interval`, default 5 m.
+    pub compaction_interval: SimDuration,
+}
+
+impl Default for ApiServerConfig {
+    fn default() -> Self {
+        ApiServerConfig {
+            compaction_interval: SimDuration::from_secs(300),
+        }
+    }
+}
+
+struct Watcher {
+    client: ActorId,
+    watch_id: u64,
+    opts: ListOptions,
+}
+
+/// The kube-apiserver actor.
+pub struct ApiServer {
+    store: Store,
+    config: ApiServerConfig,
+    watchers: Vec<Option<Watcher>>,
+    /// Watchers without a node filter, per kind.
+    by_kind: [Vec<usize>; Kind::ALL.len()],
+    /// Pod watchers with a `spec.nodeName` field selector, per node.
+    pods_by_node: BTreeMap<String, Vec<usize>>,
+    /// Revision seen at the last compaction tick; compacted to at the next one.
+    compact_next: u64,
+}
+
+impl ApiServer {
+    pub fn new(config: ApiServerConfig) -> Self {
+        ApiServer {
+            store: Store::new(),
+            config,
+            watchers: Vec::new(),
+            by_kind: Default::default(),
+            pods_by_node: BTreeMap::new(),
+            compact_next: 0,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn reply(cx: &mut Context<'_, Msg>, to: ActorId, id: u64, result: Result<Reply, ApiError>) {
+        cx.send(to, Msg::Response(Box::new(Response { id, result })));
+    }
+
+    fn handle_request(&mut self, from: ActorId, req: Request, cx: &mut Context<'_, Msg>) {
+        let verb = req.op.verb();
+        let result = match req.op {
+            Op::Get {
+                kind,
+                namespace,
+                name,
+            } => self
+                .store
+                .get(kind, &namespace, &name)
+                .cloned()
+                .map(Reply::Object)
+                .ok_or_else(|| ApiError::not_found(kind, &name)),
+            Op::List { kind, opts } => {
+                let items = self
+                    .store
+                    .list(kind, opts.namespace.as_deref())
+                    .filter(|o| opts.matches(o))
+                    .cloned()
+                    .collect();
+                Ok(Reply::List {
+                    items,
+                    resource_version: self.store.revision(),
+                })
+            }
+            Op::Watch {
+                watch_id,
+                kind,
+                opts,
+                resource_version,
+            } => {
+                self.start_watch(from, watch_id, kind, opts, resource_version, cx);
+                return;
+            }
+            Op::Create(obj) => self.create(obj, cx).map(Reply::Object),
+            Op::Update(obj) => self.update(obj, cx).map(Reply::Object),
+            Op::UpdateStatus(obj) => self.update_status(obj, true).map(Reply::Object),
+            Op::PatchStatus(obj) => self.update_status(obj, false).map(Reply::Object),
+            Op::Delete {
+                kind,
+                namespace,
+                name,
+                uid,
+            } => self.delete(kind, &namespace, &name, uid).map(Reply::Object),
+            Op::Bind {
+                namespace,
+                name,
+                uid,
+                node,
+            } => self
+                .bind(&namespace, &name, &uid, &node, cx)
+                .map(Reply::Object),
+        };
+        if let Ok(Reply::Object(obj)) = &result {
+            if !matches!(verb, "get") {
+                self.committed(from, verb, obj, cx);
+            }
+        }
+        Self::reply(cx, from, req.id, result);
+    }
+
+    /// Traces the write that just happened and fans it out to watchers.
+    fn committed(&mut self, from: ActorId, verb: &str, obj: &ObjectRef, cx: &mut Context<'_, Msg>) {
+        let m = obj.meta();
+        let actor = cx.name_of(from).to_string();
+        cx.trace(
+            &actor,
+            verb,
+            obj.kind().as_str(),
+            &m.namespace,
+            &m.name,
+            m.resource_version,
+            &obj.to_json(),
+        );
+        if let Some(ev) = self.store.last_event().cloned() {
+            self.fan_out(&ev, cx);
+        }
+    }
+
+    fn fan_out(&self, ev: &StoreEvent, cx: &mut Context<'_, Msg>) {
+        let kind = ev.object.kind();
+        let mut targets: Vec<usize> = self.by_kind[kind.index()].clone();
+        if kind == Kind::Pod {
+            let mut nodes: Vec<&str> = Vec::with_capacity(2);
+            for o in std::iter::once(&ev.object).chain(ev.prev.iter()) {
+                if let Object::Pod(p) = o.as_ref() {
+                    if !p.spec.node_name.is_empty() && !nodes.contains(&p.spec.node_name.as_str()) {
+                        nodes.push(&p.spec.node_name);
+                    }
+                }
+            }
+            for n in nodes {
+                if let Some(ws) = self.pods_by_node.get(n) {
+                    targets.extend_from_slice(ws);
+                }
+            }
+        }
+        for i in targets {
+            if let Some(w) = &self.watchers[i] {
+                if let Some(event) = watch_event_for(&w.opts, ev) {
+                    cx.send(
+                        w.client,
+                        Msg::Watch(Box::new(WatchMsg {
+                            watch_id: w.watch_id,
+                            event,
+                        })),
+                    );
+                }
+            }
+        }
+    }
+
+    fn start_watch(
+        &mut self,
+        client: ActorId,
+        watch_id: u64,
+        kind: Kind,
+        opts: ListOptions,
+        rv: u64,
+        cx: &mut Context<'_, Msg>,
+    ) {
+        let send = |cx: &mut Context<'_, Msg>, event| {
+            cx.send(client, Msg::Watch(Box::new(WatchMsg { watch_id, event })));
+        };
+        let replay: Vec<WatchEvent> = match self.store.events_since(rv) {
+            Ok(events) => events
+                .filter(|e| e.object.kind() == kind)
+                .filter_map(|e| watch_event_for(&opts, e))
+                .collect(),
+            Err(_) => {
+                send(cx, WatchEvent::Error(ApiError::gone(rv, self.store.compacted())));
+                return;
+            }
+        };
+        for e in replay {
+            send(cx, e);
+        }
+        let idx = self.watchers.len();
+        match (&opts.node_name, kind) {
+            (Some(node), Kind::Pod) => self.pods_by_node.entry(node.clone()).or_default().push(idx),
+            _ => self.by_kind[kind.index()].push(idx),
+        }
+        self.watchers.push(Some(Watcher {
+            client,
+            watch_id,
+            opts,
+        }));
+    }
+
+    fn create(&mut self, mut obj: Object, cx: &mut Context<'_, Msg>) -> Result<ObjectRef, ApiError> {
+        let kind = obj.kind();
+        obj.set_type_meta();
+        let now = Time(cx.now());
+        {
+            let m = obj.meta_mut();
+            if kind.namespaced() && m.namespace.is_empty() {
+                m.namespace = "default".into();
+            }
+            m.uid = new_uid(cx);
+            m.creation_timestamp = Some(now);
+            m.resource_version = 0;
+            m.deletion_timestamp = None;
+            if kind == Kind::ReplicaSet {
+                m.generation = 1;
+            }
+        }
+        admit_create(&mut obj);
+        let generated = obj.meta().name.is_empty() && !obj.meta().generate_name.is_empty();
+        let tries = if generated { GENERATE_NAME_TRIES } else { 1 };
+        for _ in 0..tries {
+            if generated {
+                let prefix = obj.meta().generate_name.clone();
+                obj.meta_mut().name = format!("{prefix}{}", random_suffix(cx));
+            }
+            let errs = validate(&obj);
+            if !errs.is_empty() {
+                return Err(ApiError::invalid(kind, &obj.meta().name, &errs));
+            }
+            match self.store.create(obj.clone()) {
+                Ok(o) => return Ok(o),
+                Err(StoreError::AlreadyExists) if generated => continue,
+                Err(_) => return Err(ApiError::already_exists(kind, &obj.meta().name)),
+            }
+        }
+        Err(ApiError::already_exists(kind, &obj.meta().name))
+    }
+
+    fn current(&self, obj: &Object) -> Result<ObjectRef, ApiError> {
+        let m = obj.meta();
+        let ns = if obj.kind().namespaced() && m.namespace.is_empty() {
+            "default"
+        } else {
+            &m.namespace
+        };
+        self.store
+            .get(obj.kind(), ns, &m.name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(obj.kind(), &m.name))
+    }
+
+    fn update(&mut self, mut obj: Object, _cx: &mut Context<'_, Msg>) -> Result<ObjectRef, ApiError> {
+        let kind = obj.kind();
+        let cur = self.current(&obj)?;
+        let expected = Some(obj.meta().resource_version).filter(|rv| *rv != 0);
+        obj.set_type_meta();
+        if kind.has_status() {
+            obj.copy_status_from(&cur);
+        }
+        let spec_changed = obj.spec_differs(&cur);
+        {
+            let (c, m) = (cur.meta(), obj.meta_mut());
+            m.namespace = c.namespace.clone();
+            m.uid = c.uid.clone();
+            m.creation_timestamp = c.creation_timestamp;
+            m.deletion_timestamp = c.deletion_timestamp;
+            m.generation = c.generation + i64::from(spec_changed && c.generation > 0);
+        }
+        let errs = validate(&obj);
+        if !errs.is_empty() {
+            return Err(ApiError::invalid(kind, &obj.meta().name, &errs));
+        }
+        self.store
+            .update(obj, expected)
+            .map_err(|e| store_error(e, kind, &cur.meta().name))
+    }
+
+    fn update_status(&mut self, obj: Object, check_rv: bool) -> Result<ObjectRef, ApiError> {
+        let kind = obj.kind();
+        let cur = self.current(&obj)?;
+        let expected = Some(obj.meta().resource_version).filter(|rv| check_rv && *rv != 0);
+        let mut new = (*cur).clone();
+        new.copy_status_from(&obj);
+        self.store
+            .update(new, expected)
+            .map_err(|e| store_error(e, kind, &cur.meta().name))
+    }
+
+    fn delete(
+        &mut self,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+        uid: Option<String>,
+    ) -> Result<ObjectRef, ApiError> {
+        let cur = self
+            .store
+            .get(kind, ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(kind, name))?;
+        if let Some(uid) = uid {
+            if uid != cur.meta().uid {
+                return Err(ApiError::conflict(
+                    kind,
+                    name,
+                    &format!(
+                        "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                        cur.meta().uid
+                    ),
+                ));
+            }
+        }
+        self.store
+            .delete(kind, ns, name, None)
+            .map_err(|e| store_error(e, kind, name))
+    }
+
+    fn bind(
+        &mut self,
+        ns: &str,
+        name: &str,
+        uid: &str,
+        node: &str,
+        cx: &mut Context<'_, Msg>,
+    ) -> Result<ObjectRef, ApiError> {
+        let cur = self
+            .store
+            .get(Kind::Pod, ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(Kind::Pod, name))?;
+        let Object::Pod(pod) = cur.as_ref() else {
+            unreachable!("pods are stored as Pod")
+        };
+        let binding_conflict = |detail: String| ApiError {
+            code: 409,
+            reason: "Conflict",
+            message: format!("Operation cannot be fulfilled on pods/binding \"{name}\": {detail}"),
+        };
+        if !uid.is_empty() && pod.metadata.uid != uid {
+            return Err(binding_conflict(format!(
+                "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                pod.metadata.uid
+            )));
+        }
+        if pod.metadata.deletion_timestamp.is_some() {
+            return Err(binding_conflict(format!(
+                "pod {name} is being deleted, cannot be assigned to a host"
+            )));
+        }
+        if !pod.spec.node_name.is_empty() {
+            return Err(binding_conflict(format!(
+                "pod {name} is already assigned to node \"{}\"",
+                pod.spec.node_name
+            )));
+        }
+        let mut p = pod.clone();
+        p.spec.node_name = node.to_string();
+        p.set_condition("PodScheduled", "True", Time(cx.now()));
+        self.store
+            .update(Object::Pod(p), None)
+            .map_err(|e| store_error(e, Kind::Pod, name))
+    }
+}
+
+fn store_error(e: StoreError, kind: Kind, name: &str) -> ApiError {
+    match e {
+        StoreError::NotFound => ApiError::not_found(kind, name),
+        StoreError::AlreadyExists => ApiError::already_exists(kind, name),
+        StoreError::Conflict => ApiError::stale(kind, name),
+        StoreError::Compacted(c) => ApiError::gone(0, c),
+    }
+}
+
+/// What a watcher with `opts` sees of a write: entering the filter is ADDED, leaving it DELETED.
+fn watch_event_for(opts: &ListOptions, ev: &StoreEvent) -> Option<WatchEvent> {
+    let now = ev.type_ != EventType::Deleted && opts.matches(&ev.object);
+    let before = ev.prev.as_ref().is_some_and(|p| opts.matches(p));
+    match (before, now) {
+        (false, true) => Some(WatchEvent::Added(ev.object.clone())),
+        (true, true) => Some(WatchEvent::Modified(ev.object.clone())),
+        (true, false) => Some(WatchEvent::Deleted(ev.object.clone())),
+        (false, false) => None,
+    }
+}
+
+/// A random RFC 4122 version 4 UUID from the API server's stream.
+fn new_uid(cx: &mut Context<'_, Msg>) -> String {
+    let a = cx.rng().next_u64();
+    let b = cx.rng().next_u64();
+    let a = (a & !0xf000) | 0x4000; // version 4
+    let b = (b & !(0xc000 << 48)) | (0x8000 << 48); // variant 10
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+fn random_suffix(cx: &mut Context<'_, Msg>) -> String {
+    (0..5)
+        .map(|_| NAME_ALPHABET[cx.rng().index(NAME_ALPHABET.len())] as char)
+        .collect()
+}
+
+impl Actor<Msg> for ApiServer {
+    fn handle(&mut self, input: Input<Msg>, cx: &mut Context<'_, Msg>) {
+        match input {
+            Input::Start => {
+                cx.set_timer(self.config.compaction_interval, TIMER_COMPACT);
+            }
+            Input::Timer { tag: TIMER_COMPACT, .. } => {
+                self.store.compact(self.compact_next);
+                self.compact_next = self.store.revision();
+                cx.set_timer(self.config.compaction_interval, TIMER_COMPACT);
+            }
+            Input::Timer { .. } => {}
+            Input::Message {
+                from,
+                msg: Msg::Request(req),
+            } => self.handle_request(from, *req, cx),
+            Input::Message { .. } => {}
+        }
+    }
+}

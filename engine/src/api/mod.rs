@@ -1,0 +1,27 @@
+//! Kubernetes objects, the store (etcd-like MVCC) and the API server actor.
+
+pub mod admission;
+pub mod apiserver;
+pub mod lease;
+pub mod meta;
+pub mod msg;
+pub mod node;
+pub mod object;
+pub mod pod;
+pub mod quantity;
+pub mod replicaset;
+pub mod selector;
+pub mod store;
+pub mod validation;
+
+pub use apiserver::{ApiServer, ApiServerConfig};
+pub use lease::Lease;
+pub use meta::{MicroTime, ObjectMeta, OwnerReference, Time};
+pub use msg::{ApiError, ListOptions, Msg, Op, Reply, Request, Response, WatchEvent, WatchMsg};
+pub use node::{Node, Taint};
+pub use object::{Kind, Object, ObjectRef, Resource};
+pub use pod::{Container, Pod, PodTemplateSpec};
+pub use quantity::Quantity;
+pub use replicaset::ReplicaSet;
+pub use selector::LabelSelector;
+pub use store::Store;
