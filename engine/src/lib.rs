@@ -7,3 +7,6 @@
 
 pub mod sim;
 pub mod api;
+pub mod client;
+pub mod controllers;
+pub mod scheduler;

@@ -1,0 +1,108 @@
+//! What every actor uses to reach the API server: numbered requests over its link.
+//! (Client-side rate limits, upstream's client-go flowcontrol, come with the control-plane issue.)
+
+use crate::api::{Kind, ListOptions, Msg, Object, Op, Request};
+use crate::sim::{ActorId, Context};
+
+/// A client of the API server, owned by one actor.
+#[derive(Clone, Debug)]
+pub struct ApiClient {
+    apiserver: ActorId,
+    next_id: u64,
+}
+
+impl ApiClient {
+    pub fn new(apiserver: ActorId) -> Self {
+        ApiClient {
+            apiserver,
+            next_id: 1,
+        }
+    }
+
+    pub fn apiserver(&self) -> ActorId {
+        self.apiserver
+    }
+
+    /// A fresh id, for requests and watches alike.
+    pub fn next_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Sends `op`; the answer comes back as a `Msg::Response` with the returned id.
+    pub fn send(&mut self, cx: &mut Context<'_, Msg>, op: Op) -> u64 {
+        let id = self.next_id();
+        cx.send(self.apiserver, Msg::Request(Box::new(Request { id, op })));
+        id
+    }
+
+    pub fn create(&mut self, cx: &mut Context<'_, Msg>, obj: Object) -> u64 {
+        self.send(cx, Op::Create(obj))
+    }
+
+    pub fn update(&mut self, cx: &mut Context<'_, Msg>, obj: Object) -> u64 {
+        self.send(cx, Op::Update(obj))
+    }
+
+    pub fn update_status(&mut self, cx: &mut Context<'_, Msg>, obj: Object) -> u64 {
+        self.send(cx, Op::UpdateStatus(obj))
+    }
+
+    pub fn patch_status(&mut self, cx: &mut Context<'_, Msg>, obj: Object) -> u64 {
+        self.send(cx, Op::PatchStatus(obj))
+    }
+
+    pub fn get(&mut self, cx: &mut Context<'_, Msg>, kind: Kind, ns: &str, name: &str) -> u64 {
+        self.send(
+            cx,
+            Op::Get {
+                kind,
+                namespace: ns.into(),
+                name: name.into(),
+            },
+        )
+    }
+
+    pub fn list(&mut self, cx: &mut Context<'_, Msg>, kind: Kind, opts: ListOptions) -> u64 {
+        self.send(cx, Op::List { kind, opts })
+    }
+
+    pub fn delete(
+        &mut self,
+        cx: &mut Context<'_, Msg>,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+        uid: Option<String>,
+    ) -> u64 {
+        self.send(
+            cx,
+            Op::Delete {
+                kind,
+                namespace: ns.into(),
+                name: name.into(),
+                uid,
+            },
+        )
+    }
+
+    pub fn bind(
+        &mut self,
+        cx: &mut Context<'_, Msg>,
+        ns: &str,
+        name: &str,
+        uid: &str,
+        node: &str,
+    ) -> u64 {
+        self.send(
+            cx,
+            Op::Bind {
+                namespace: ns.into(),
+                name: name.into(),
+                uid: uid.into(),
+                node: node.into(),
+            },
+        )
+    }
+}

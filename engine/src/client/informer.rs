@@ -1,0 +1,200 @@
+//! Informers: list, then watch from the list's resourceVersion, keeping a local cache; on a
+//! watch error (410 Gone) re-list and diff against the cache, so the owner sees every change
+//! once. Models k8s.io/client-go/tools/cache/reflector.go and shared_informer.go.
+
+use super::client::ApiClient;
+use crate::api::{Kind, ListOptions, Msg, ObjectRef, Reply, Resource, Response, WatchEvent, WatchMsg};
+use crate::sim::Context;
+use std::collections::BTreeMap;
+
+/// A change the informer's owner is told about.
+#[derive(Clone, Debug)]
+pub enum Delta {
+    Added(ObjectRef),
+    Updated { old: ObjectRef, new: ObjectRef },
+    Deleted(ObjectRef),
+}
+
+impl Delta {
+    /// The object as it is now (for a delete: its last state).
+    pub fn object(&self) -> &ObjectRef {
+        match self {
+            Delta::Added(o) | Delta::Deleted(o) => o,
+            Delta::Updated { new, .. } => new,
+        }
+    }
+}
+
+/// Key in the cache: (namespace, name).
+pub type CacheKey = (String, String);
+
+/// One kind's informer.
+#[derive(Debug)]
+pub struct Informer {
+    kind: Kind,
+    opts: ListOptions,
+    cache: BTreeMap<CacheKey, ObjectRef>,
+    /// The resourceVersion the cache is current to.
+    rv: u64,
+    list_request: Option<u64>,
+    watch_id: Option<u64>,
+    synced: bool,
+    relists: u64,
+}
+
+impl Informer {
+    pub fn new(kind: Kind, opts: ListOptions) -> Self {
+        Informer {
+            kind,
+            opts,
+            cache: BTreeMap::new(),
+            rv: 0,
+            list_request: None,
+            watch_id: None,
+            synced: false,
+            relists: 0,
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Sends the initial list.
+    pub fn start(&mut self, client: &mut ApiClient, cx: &mut Context<'_, Msg>) {
+        self.watch_id = None;
+        self.list_request = Some(client.list(cx, self.kind, self.opts.clone()));
+    }
+
+    /// The first list has been received.
+    pub fn has_synced(&self) -> bool {
+        self.synced
+    }
+
+    /// Times the informer re-listed after its watch ended.
+    pub fn relists(&self) -> u64 {
+        self.relists
+    }
+
+    pub fn resource_version(&self) -> u64 {
+        self.rv
+    }
+
+    /// Handles a response if it answers this informer's list; `None` if it is not ours.
+    pub fn on_response(
+        &mut self,
+        resp: &Response,
+        client: &mut ApiClient,
+        cx: &mut Context<'_, Msg>,
+    ) -> Option<Vec<Delta>> {
+        if self.list_request != Some(resp.id) {
+            return None;
+        }
+        self.list_request = None;
+        let Ok(Reply::List {
+            items,
+            resource_version,
+        }) = &resp.result
+        else {
+            // The list failed: try again.
+            self.start(client, cx);
+            return Some(Vec::new());
+        };
+        let mut fresh: BTreeMap<CacheKey, ObjectRef> = items
+            .iter()
+            .map(|o| ((o.meta().namespace.clone(), o.meta().name.clone()), o.clone()))
+            .collect();
+        let mut deltas = Vec::new();
+        for (k, old) in std::mem::take(&mut self.cache) {
+            match fresh.remove(&k) {
+                Some(new) => {
+                    if new.meta().resource_version != old.meta().resource_version {
+                        deltas.push(Delta::Updated {
+                            old,
+                            new: new.clone(),
+                        });
+                    }
+                    self.cache.insert(k, new);
+                }
+                None => deltas.push(Delta::Deleted(old)),
+            }
+        }
+        for (k, new) in fresh {
+            deltas.push(Delta::Added(new.clone()));
+            self.cache.insert(k, new);
+        }
+        self.rv = *resource_version;
+        self.synced = true;
+        let watch_id = client.next_id();
+        self.watch_id = Some(watch_id);
+        client.send(
+            cx,
+            crate::api::Op::Watch {
+                watch_id,
+                kind: self.kind,
+                opts: self.opts.clone(),
+                resource_version: self.rv,
+            },
+        );
+        Some(deltas)
+    }
+
+    /// Handles a watch event if it is on this informer's stream; `None` if it is not ours.
+    pub fn on_watch(
+        &mut self,
+        msg: &WatchMsg,
+        client: &mut ApiClient,
+        cx: &mut Context<'_, Msg>,
+    ) -> Option<Vec<Delta>> {
+        if self.watch_id != Some(msg.watch_id) {
+            return None;
+        }
+        let delta = match &msg.event {
+            WatchEvent::Added(o) | WatchEvent::Modified(o) => {
+                self.rv = o.meta().resource_version;
+                let k = (o.meta().namespace.clone(), o.meta().name.clone());
+                match self.cache.insert(k, o.clone()) {
+                    Some(old) => Delta::Updated {
+                        old,
+                        new: o.clone(),
+                    },
+                    None => Delta::Added(o.clone()),
+                }
+            }
+            WatchEvent::Deleted(o) => {
+                self.rv = o.meta().resource_version;
+                let k = (o.meta().namespace.clone(), o.meta().name.clone());
+                self.cache.remove(&k);
+                Delta::Deleted(o.clone())
+            }
+            WatchEvent::Error(_) => {
+                self.relists += 1;
+                self.start(client, cx);
+                return Some(Vec::new());
+            }
+        };
+        Some(vec![delta])
+    }
+
+    pub fn get(&self, namespace: &str, name: &str) -> Option<&ObjectRef> {
+        self.cache.get(&(namespace.to_string(), name.to_string()))
+    }
+
+    /// Cached objects in (namespace, name) order.
+    pub fn iter(&self) -> impl Iterator<Item = &ObjectRef> {
+        self.cache.values()
+    }
+
+    /// Cached objects as their typed view.
+    pub fn typed<T: Resource>(&self) -> impl Iterator<Item = &T> {
+        self.cache.values().filter_map(|o| T::from_object(o))
+    }
+
+    pub fn len(&self) -> usize {
+        self.cache.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cache.is_empty()
+    }
+}

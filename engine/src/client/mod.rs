@@ -1,0 +1,7 @@
+//! What actors use to talk to the API server: the request client and informers.
+
+pub mod client;
+pub mod informer;
+
+pub use client::ApiClient;
+pub use informer::{CacheKey, Delta, Informer};

@@ -1,0 +1,7 @@
+//! Controllers of kube-controller-manager, each a sans-IO actor with informers.
+
+pub mod controller_utils;
+pub mod expectations;
+pub mod replicaset;
+
+pub use replicaset::{ReplicaSetConfig, ReplicaSetController};

@@ -1,0 +1,382 @@
+//! The ReplicaSet controller: keeps the number of active pods owned by each ReplicaSet equal to
+//! its replicas, and reports status. Models pkg/controller/replicaset/replica_set.go:
+//! expectations, at most `burstReplicas` (500) creations or deletions per sync, creation in
+//! slow-start batches (1, 2, 4, ...) that stop after a batch with a failure, scale-down by rank.
+
+use super::controller_utils::{
+    controlled_by, deletion_order, pod_from_template, SLOW_START_INITIAL_BATCH_SIZE,
+};
+use super::expectations::Expectations;
+use crate::api::{Kind, ListOptions, Msg, Object, ObjectRef, Pod, ReplicaSet, Response};
+use crate::client::{ApiClient, Delta, Informer};
+use crate::sim::{Actor, Context, Input, SimDuration};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+
+const TIMER_SYNC: u64 = 1;
+
+/// ReplicaSet controller settings.
+#[derive(Clone, Debug)]
+pub struct ReplicaSetConfig {
+    /// `BurstReplicas`: creations or deletions per sync.
+    pub burst_replicas: usize,
+}
+
+impl Default for ReplicaSetConfig {
+    fn default() -> Self {
+        ReplicaSetConfig {
+            burst_replicas: 500,
+        }
+    }
+}
+
+/// Creations of one ReplicaSet in progress, in slow-start batches.
+struct SlowStart {
+    rs: Arc<ReplicaSet>,
+    remaining: usize,
+    batch: usize,
+    in_flight: usize,
+    failed: bool,
+}
+
+enum Pending {
+    Create(String),
+    Delete(String),
+    Status(String),
+}
+
+/// The replicaset-controller actor.
+pub struct ReplicaSetController {
+    config: ReplicaSetConfig,
+    client: ApiClient,
+    sets: Informer,
+    pods: Informer,
+    /// Pods by the uid of their controller (lookup index over the pod cache).
+    pods_by_owner: BTreeMap<String, BTreeSet<(String, String)>>,
+    expectations: Expectations,
+    queue: VecDeque<String>,
+    queued: BTreeSet<String>,
+    sync_timer_set: bool,
+    creating: BTreeMap<String, SlowStart>,
+    pending: BTreeMap<u64, Pending>,
+}
+
+fn rs_key(ns: &str, name: &str) -> String {
+    format!("{ns}/{name}")
+}
+
+/// The key of the ReplicaSet controlling `o`, if any.
+fn owner_key(o: &Object) -> Option<String> {
+    let r = o.meta().controller_ref()?;
+    (r.kind == "ReplicaSet").then(|| rs_key(&o.meta().namespace, &r.name))
+}
+
+impl ReplicaSetController {
+    pub fn new(client: ApiClient, config: ReplicaSetConfig) -> Self {
+        ReplicaSetController {
+            config,
+            client,
+            sets: Informer::new(Kind::ReplicaSet, ListOptions::default()),
+            pods: Informer::new(Kind::Pod, ListOptions::default()),
+            pods_by_owner: BTreeMap::new(),
+            expectations: Expectations::default(),
+            queue: VecDeque::new(),
+            queued: BTreeSet::new(),
+            sync_timer_set: false,
+            creating: BTreeMap::new(),
+            pending: BTreeMap::new(),
+        }
+    }
+
+    fn enqueue(&mut self, key: String, cx: &mut Context<'_, Msg>) {
+        if self.queued.insert(key.clone()) {
+            self.queue.push_back(key);
+        }
+        self.kick(cx);
+    }
+
+    /// Arms the zero-delay sync timer when there is work and the caches have synced.
+    fn kick(&mut self, cx: &mut Context<'_, Msg>) {
+        let ready = self.sets.has_synced() && self.pods.has_synced();
+        if ready && !self.sync_timer_set && !self.queue.is_empty() {
+            self.sync_timer_set = true;
+            cx.set_timer(SimDuration::ZERO, TIMER_SYNC);
+        }
+    }
+
+    fn index_pod(&mut self, o: &ObjectRef, present: bool) {
+        let Some(uid) = o.meta().controller_ref().map(|r| r.uid.clone()) else {
+            return;
+        };
+        let key = (o.meta().namespace.clone(), o.meta().name.clone());
+        if present {
+            self.pods_by_owner.entry(uid).or_default().insert(key);
+        } else if let Some(set) = self.pods_by_owner.get_mut(&uid) {
+            set.remove(&key);
+            if set.is_empty() {
+                self.pods_by_owner.remove(&uid);
+            }
+        }
+    }
+
+    fn on_rs_delta(&mut self, d: Delta, cx: &mut Context<'_, Msg>) {
+        let m = d.object().meta();
+        let key = rs_key(&m.namespace, &m.name);
+        if let Delta::Deleted(_) = d {
+            self.expectations.forget(&key);
+        }
+        self.enqueue(key, cx);
+    }
+
+    fn on_pod_delta(&mut self, d: Delta, cx: &mut Context<'_, Msg>) {
+        match &d {
+            Delta::Added(o) => {
+                self.index_pod(o, true);
+                if let Some(key) = owner_key(o) {
+                    if o.meta().deletion_timestamp.is_some() {
+                        self.expectations.deletion_observed(&key);
+                    } else {
+                        self.expectations.creation_observed(&key);
+                    }
+                    self.enqueue(key, cx);
+                }
+            }
+            Delta::Updated { old, new } => {
+                self.index_pod(old, false);
+                self.index_pod(new, true);
+                let (ko, kn) = (owner_key(old), owner_key(new));
+                if ko != kn {
+                    if let Some(k) = ko {
+                        self.enqueue(k, cx);
+                    }
+                }
+                if let Some(k) = kn {
+                    if old.meta().deletion_timestamp.is_none()
+                        && new.meta().deletion_timestamp.is_some()
+                    {
+                        self.expectations.deletion_observed(&k);
+                    }
+                    self.enqueue(k, cx);
+                }
+            }
+            Delta::Deleted(o) => {
+                self.index_pod(o, false);
+                if let Some(key) = owner_key(o) {
+                    self.expectations.deletion_observed(&key);
+                    self.enqueue(key, cx);
+                }
+            }
+        }
+    }
+
+    /// Active pods controlled by `rs`, in cache order.
+    fn owned_pods(&self, rs: &ReplicaSet) -> Vec<&Pod> {
+        let Some(keys) = self.pods_by_owner.get(&rs.metadata.uid) else {
+            return Vec::new();
+        };
+        keys.iter()
+            .filter_map(|(ns, n)| self.pods.get(ns, n))
+            .filter(|o| controlled_by(o, &rs.metadata.uid))
+            .filter_map(|o| match o.as_ref() {
+                Object::Pod(p) if p.is_active() => Some(p),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn sync(&mut self, key: &str, cx: &mut Context<'_, Msg>) {
+        let (ns, name) = key.split_once('/').expect("keys are namespace/name");
+        let Some(Object::ReplicaSet(rs)) = self.sets.get(ns, name).map(|o| o.as_ref()) else {
+            self.expectations.forget(key);
+            return;
+        };
+        let rs = Arc::new(rs.clone());
+        let pods: Vec<Pod> = self.owned_pods(&rs).into_iter().cloned().collect();
+        let idle = !self.creating.contains_key(key);
+        if idle
+            && self.expectations.satisfied(key, cx.now())
+            && rs.metadata.deletion_timestamp.is_none()
+        {
+            self.manage_replicas(key, &rs, &pods, cx);
+        }
+        self.update_status(key, &rs, &pods, cx);
+    }
+
+    fn manage_replicas(
+        &mut self,
+        key: &str,
+        rs: &Arc<ReplicaSet>,
+        pods: &[Pod],
+        cx: &mut Context<'_, Msg>,
+    ) {
+        let want = rs.replicas().max(0) as usize;
+        if pods.len() < want {
+            let diff = (want - pods.len()).min(self.config.burst_replicas);
+            self.expectations.expect(key, diff as i64, 0, cx.now());
+            let batch = diff.min(SLOW_START_INITIAL_BATCH_SIZE);
+            self.creating.insert(
+                key.to_string(),
+                SlowStart {
+                    rs: rs.clone(),
+                    remaining: diff,
+                    batch,
+                    in_flight: 0,
+                    failed: false,
+                },
+            );
+            self.send_batch(key, cx);
+        } else if pods.len() > want {
+            let diff = (pods.len() - want).min(self.config.burst_replicas);
+            let mut per_node: BTreeMap<&str, usize> = BTreeMap::new();
+            for p in pods.iter().filter(|p| !p.spec.node_name.is_empty()) {
+                *per_node.entry(&p.spec.node_name).or_default() += 1;
+            }
+            let rank = |p: &Pod| per_node.get(p.spec.node_name.as_str()).copied().unwrap_or(0);
+            let mut ranked: Vec<(&Pod, usize)> = pods.iter().map(|p| (p, rank(p))).collect();
+            ranked.sort_by(|a, b| deletion_order(*a, *b));
+            let victims: Vec<(String, String, String)> = ranked[..diff]
+                .iter()
+                .map(|(p, _)| {
+                    (
+                        p.metadata.namespace.clone(),
+                        p.metadata.name.clone(),
+                        p.metadata.uid.clone(),
+                    )
+                })
+                .collect();
+            self.expectations.expect(key, 0, diff as i64, cx.now());
+            for (ns, name, uid) in victims {
+                let id = self.client.delete(cx, Kind::Pod, &ns, &name, Some(uid));
+                self.pending.insert(id, Pending::Delete(key.to_string()));
+            }
+        }
+    }
+
+    /// Sends the next slow-start batch of creations for `key`.
+    fn send_batch(&mut self, key: &str, cx: &mut Context<'_, Msg>) {
+        let Some(s) = self.creating.get_mut(key) else {
+            return;
+        };
+        let n = s.batch.min(s.remaining);
+        s.remaining -= n;
+        s.in_flight = n;
+        let pod = pod_from_template(&s.rs);
+        for _ in 0..n {
+            let id = self.client.create(cx, Object::Pod(pod.clone()));
+            self.pending.insert(id, Pending::Create(key.to_string()));
+        }
+    }
+
+    fn on_create_result(&mut self, key: String, ok: bool, cx: &mut Context<'_, Msg>) {
+        if !ok {
+            self.expectations.creation_observed(&key);
+        }
+        let Some(s) = self.creating.get_mut(&key) else {
+            return;
+        };
+        s.in_flight -= 1;
+        s.failed |= !ok;
+        if s.in_flight > 0 {
+            return;
+        }
+        if s.failed || s.remaining == 0 {
+            // Creations skipped after a failed batch will not be observed.
+            let skipped = if s.failed { s.remaining } else { 0 };
+            self.creating.remove(&key);
+            for _ in 0..skipped {
+                self.expectations.creation_observed(&key);
+            }
+            self.enqueue(key, cx);
+        } else {
+            s.batch = (s.batch * 2).min(s.remaining);
+            self.send_batch(&key, cx);
+        }
+    }
+
+    /// calculateStatus + updateReplicaSetStatus: write status when it changed.
+    fn update_status(
+        &mut self,
+        key: &str,
+        rs: &ReplicaSet,
+        pods: &[Pod],
+        cx: &mut Context<'_, Msg>,
+    ) {
+        let template_labels = &rs.spec.template.metadata.labels;
+        let count = |f: &dyn Fn(&Pod) -> bool| pods.iter().filter(|p| f(p)).count() as i32;
+        let mut status = rs.status.clone();
+        status.replicas = pods.len() as i32;
+        status.fully_labeled_replicas = count(&|p| {
+            template_labels
+                .iter()
+                .all(|(k, v)| p.metadata.labels.get(k) == Some(v))
+        });
+        status.ready_replicas = count(&|p| p.is_ready());
+        status.available_replicas = status.ready_replicas;
+        status.observed_generation = rs.metadata.generation;
+        if status == rs.status {
+            return;
+        }
+        let mut new = rs.clone();
+        new.status = status;
+        let id = self.client.update_status(cx, Object::ReplicaSet(new));
+        self.pending.insert(id, Pending::Status(key.to_string()));
+    }
+
+    fn on_response(&mut self, resp: Box<Response>, cx: &mut Context<'_, Msg>) {
+        if let Some(ds) = self.sets.on_response(&resp, &mut self.client, cx) {
+            ds.into_iter().for_each(|d| self.on_rs_delta(d, cx));
+            self.kick(cx);
+            return;
+        }
+        if let Some(ds) = self.pods.on_response(&resp, &mut self.client, cx) {
+            ds.into_iter().for_each(|d| self.on_pod_delta(d, cx));
+            self.kick(cx);
+            return;
+        }
+        match self.pending.remove(&resp.id) {
+            Some(Pending::Create(key)) => self.on_create_result(key, resp.result.is_ok(), cx),
+            Some(Pending::Delete(key)) => {
+                if resp.result.is_err() {
+                    self.expectations.deletion_observed(&key);
+                    self.enqueue(key, cx);
+                }
+            }
+            Some(Pending::Status(key)) => {
+                if resp.result.is_err() {
+                    self.enqueue(key, cx);
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+impl Actor<Msg> for ReplicaSetController {
+    fn handle(&mut self, input: Input<Msg>, cx: &mut Context<'_, Msg>) {
+        match input {
+            Input::Start => {
+                self.sets.start(&mut self.client, cx);
+                self.pods.start(&mut self.client, cx);
+            }
+            Input::Timer { tag: TIMER_SYNC, .. } => {
+                self.sync_timer_set = false;
+                while let Some(key) = self.queue.pop_front() {
+                    self.queued.remove(&key);
+                    self.sync(&key, cx);
+                }
+            }
+            Input::Timer { .. } => {}
+            Input::Message { msg, .. } => match msg {
+                Msg::Response(r) => self.on_response(r, cx),
+                Msg::Watch(w) => {
+                    if let Some(ds) = self.sets.on_watch(&w, &mut self.client, cx) {
+                        ds.into_iter().for_each(|d| self.on_rs_delta(d, cx));
+                    } else if let Some(ds) = self.pods.on_watch(&w, &mut self.client, cx) {
+                        ds.into_iter().for_each(|d| self.on_pod_delta(d, cx));
+                    }
+                }
+                Msg::Request(_) => {}
+            },
+        }
+    }
+}
