@@ -10,3 +10,7 @@ pub mod api;
 pub mod client;
 pub mod controllers;
 pub mod scheduler;
+pub mod node;
+pub mod scenario;
+pub mod cluster;
+pub mod report;

@@ -452,3 +452,7 @@ impl Actor<Msg> for ApiServer {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "apiserver_tests.rs"]
+mod tests;

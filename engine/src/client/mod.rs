@@ -5,3 +5,6 @@ pub mod informer;
 
 pub use client::ApiClient;
 pub use informer::{CacheKey, Delta, Informer};
+pub mod kubectl;
+
+pub use kubectl::{Command, CommandError, Kubectl};

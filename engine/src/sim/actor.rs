@@ -9,7 +9,7 @@ use super::time::{SimDuration, SimTime};
 use super::trace::{Trace, TraceRecord};
 use std::any::Any;
 
-/// A small integer naming an actor; also its random stream id.
+/// A small integer naming an actor (its index in the simulation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ActorId(pub u32);
 

@@ -5,7 +5,7 @@
 //! cut (partition): messages sent over a cut link are lost.
 
 use super::actor::ActorId;
-use super::rng::{SimRng, LINK_STREAM_BASE};
+use super::rng::{link_stream, SimRng};
 use super::time::{SimDuration, SimTime};
 
 /// One-way latency drawn uniformly from `[min, max]`.
@@ -62,14 +62,16 @@ struct Spoke {
     up: bool,
 }
 
-/// A star network: every actor has a link to the hub. Messages between two non-hub actors, and
-/// from an actor to itself, are delivered at once.
+/// A star network: every actor has a link to the hub. Messages between two non-hub actors, from
+/// an actor to itself, or in a network without a hub, are delivered at once.
 #[derive(Clone, Debug)]
 pub struct Network {
     seed: u64,
     hub: Option<ActorId>,
     default_latency: Latency,
     spokes: Vec<Option<Spoke>>,
+    /// Actor names, for the links' random streams.
+    names: Vec<String>,
 }
 
 impl Network {
@@ -79,7 +81,17 @@ impl Network {
             hub: None,
             default_latency,
             spokes: Vec::new(),
+            names: Vec::new(),
         }
+    }
+
+    /// Names actor `actor`; its link's random streams derive from the name.
+    pub fn register(&mut self, actor: ActorId, name: &str) {
+        let i = actor.index();
+        if self.names.len() <= i {
+            self.names.resize(i + 1, String::new());
+        }
+        self.names[i] = name.to_string();
     }
 
     pub fn set_hub(&mut self, hub: ActorId) {
@@ -96,13 +108,14 @@ impl Network {
             self.spokes.resize(i + 1, None);
         }
         let (seed, latency) = (self.seed, self.default_latency);
-        self.spokes[i].get_or_insert_with(|| {
-            let base = LINK_STREAM_BASE + 2 * actor.0 as u64;
-            Spoke {
-                to_hub: Link::new(seed, base, latency),
-                from_hub: Link::new(seed, base + 1, latency),
-                up: true,
-            }
+        let name = match self.names.get(i) {
+            Some(n) if !n.is_empty() => n.clone(),
+            _ => format!("#{i}"),
+        };
+        self.spokes[i].get_or_insert_with(|| Spoke {
+            to_hub: Link::new(seed, link_stream(&name, true), latency),
+            from_hub: Link::new(seed, link_stream(&name, false), latency),
+            up: true,
         })
     }
 
@@ -127,7 +140,9 @@ impl Network {
 
     /// When a message sent now from `from` to `to` arrives; `None` if the link is cut.
     pub fn delivery(&mut self, now: SimTime, from: ActorId, to: ActorId) -> Option<SimTime> {
-        let hub = self.hub?;
+        let Some(hub) = self.hub else {
+            return Some(now);
+        };
         if from == to || (from != hub && to != hub) {
             return Some(now);
         }

@@ -5,6 +5,7 @@ pub mod actor;
 pub mod link;
 pub mod queue;
 pub mod rng;
+pub mod testing;
 pub mod time;
 pub mod trace;
 
@@ -55,15 +56,17 @@ impl<M: 'static> Sim<M> {
         self.seed
     }
 
-    /// Adds an actor; its random stream is stream `id` of the seed. It runs once started.
+    /// Adds an actor under a unique name; its random stream derives from the seed and the name
+    /// ([`rng::actor_stream`]). It runs once started.
     pub fn add_actor(&mut self, name: impl Into<String>, actor: Box<dyn Actor<M>>) -> ActorId {
         let id = ActorId(self.slots.len() as u32);
         let name = name.into();
         self.names.push(name.clone());
+        self.network.register(id, &name);
         self.slots.push(Slot {
+            rng: SimRng::new(self.seed, rng::actor_stream(&name)),
             name,
             actor,
-            rng: SimRng::new(self.seed, id.0 as u64),
             running: true,
         });
         id

@@ -10,8 +10,23 @@ use rand_chacha::ChaCha8Rng;
 #[derive(Clone, Debug)]
 pub struct SimRng(ChaCha8Rng);
 
-/// Stream ids at or above this are used by network links, below it by actors.
-pub const LINK_STREAM_BASE: u64 = 1 << 32;
+/// The random stream id of the actor with this name: a hash of the name, so an actor's draws
+/// do not depend on which other actors exist or the order they were added in. Actor streams
+/// have the top bit clear; link streams ([`link_stream`]) have it set.
+pub fn actor_stream(name: &str) -> u64 {
+    name_hash(name) & !(1 << 63)
+}
+
+/// The random stream id of one direction of an actor's network link.
+pub fn link_stream(name: &str, to_hub: bool) -> u64 {
+    let dir = if to_hub { "up" } else { "down" };
+    name_hash(&format!("link/{dir}/{name}")) | (1 << 63)
+}
+
+fn name_hash(name: &str) -> u64 {
+    let h = blake3::hash(name.as_bytes());
+    u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("32-byte hash"))
+}
 
 impl SimRng {
     /// The stream `stream` of the generator seeded with `seed`.
@@ -86,6 +101,15 @@ mod tests {
         }
         let mut other_again = SimRng::new(3, 5);
         assert_eq!(before, other_again.next_u64());
+    }
+
+    #[test]
+    fn stream_ids_depend_on_the_name_only() {
+        assert_eq!(actor_stream("kubelet/worker-1"), actor_stream("kubelet/worker-1"));
+        assert_ne!(actor_stream("kubelet/worker-1"), actor_stream("kubelet/worker-2"));
+        assert_eq!(actor_stream("a") >> 63, 0);
+        assert_eq!(link_stream("a", true) >> 63, 1);
+        assert_ne!(link_stream("a", true), link_stream("a", false));
     }
 
     #[test]

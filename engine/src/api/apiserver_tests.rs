@@ -1,0 +1,284 @@
+//! API server unit tests: feed requests, look at what it answered and traced.
+
+use super::*;
+use crate::api::pod::PodSpec;
+use crate::api::{Container, Lease, Pod, Reply, WatchEvent};
+use crate::sim::testing::{Harness, Sent};
+use crate::sim::{ActorId, SimDuration};
+
+const API: ActorId = ActorId(0);
+const CLIENT: ActorId = ActorId(1);
+const KUBELET: ActorId = ActorId(2);
+
+fn harness() -> Harness<Msg> {
+    Harness::new(&["kube-apiserver", "kubectl", "kubelet/n1"], API, 1)
+}
+
+fn pod(name: &str) -> Object {
+    let mut p = Pod::default();
+    p.metadata.name = name.into();
+    p.spec = PodSpec {
+        containers: vec![Container {
+            name: "c".into(),
+            image: "nginx".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    Object::Pod(p)
+}
+
+fn request(
+    h: &mut Harness<Msg>,
+    api: &mut ApiServer,
+    from: ActorId,
+    id: u64,
+    op: Op,
+) -> Vec<Sent<Msg>> {
+    h.feed(
+        api,
+        Input::Message {
+            from,
+            msg: Msg::Request(Box::new(Request { id, op })),
+        },
+    )
+}
+
+/// The single response in `sent`.
+fn response(sent: Vec<Sent<Msg>>) -> Result<Reply, ApiError> {
+    let mut rs: Vec<_> = sent
+        .into_iter()
+        .filter_map(|s| match s {
+            Sent::Message {
+                msg: Msg::Response(r),
+                ..
+            } => Some(r.result),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rs.len(), 1, "exactly one response");
+    rs.pop().unwrap()
+}
+
+fn object(r: Result<Reply, ApiError>) -> ObjectRef {
+    match r {
+        Ok(Reply::Object(o)) => o,
+        other => panic!("expected an object, got {other:?}"),
+    }
+}
+
+fn watch_events(sent: &[Sent<Msg>], to: ActorId) -> Vec<String> {
+    sent.iter()
+        .filter_map(|s| match s {
+            Sent::Message {
+                to: t,
+                msg: Msg::Watch(w),
+            } if *t == to => Some(match &w.event {
+                WatchEvent::Added(o) => format!("ADDED {} {}", o.meta().name, o.meta().resource_version),
+                WatchEvent::Modified(o) => format!("MODIFIED {} {}", o.meta().name, o.meta().resource_version),
+                WatchEvent::Deleted(o) => format!("DELETED {} {}", o.meta().name, o.meta().resource_version),
+                WatchEvent::Error(e) => format!("ERROR {}", e.code),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn create_sets_server_fields_defaults_and_traces() {
+    let mut h = harness();
+    let mut api = ApiServer::new(ApiServerConfig::default());
+    h.advance(SimDuration::from_secs(3));
+    let o = object(response(request(&mut h, &mut api, CLIENT, 1, Op::Create(pod("p1")))));
+    let Object::Pod(p) = o.as_ref() else { panic!() };
+    assert_eq!(p.metadata.resource_version, 1);
+    assert_eq!(p.metadata.namespace, "default");
+    assert_eq!(p.metadata.uid.len(), 36);
+    assert_eq!(&p.metadata.uid[14..15], "4", "version 4 uuid");
+    assert_eq!(p.api_version, "v1");
+    assert_eq!(p.kind, "Pod");
+    assert_eq!(p.status.phase, "Pending");
+    assert_eq!(p.spec.scheduler_name, "default-scheduler");
+    let lines = h.trace_lines();
+    assert_eq!(lines.len(), 1);
+    let v: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(v["actor"], "kubectl");
+    assert_eq!(v["verb"], "create");
+    assert_eq!(v["t_us"], 3_000_000);
+    assert_eq!(v["rv"], 1);
+    assert_eq!(v["object"]["metadata"]["resourceVersion"], "1");
+    assert_eq!(v["object"]["metadata"]["creationTimestamp"], "2026-01-01T00:00:03Z");
+}
+
+#[test]
+fn generate_name_appends_five_random_characters() {
+    let mut h = harness();
+    let mut api = ApiServer::new(ApiServerConfig::default());
+    let mut o = pod("");
+    o.meta_mut().generate_name = "web-".into();
+    let got = object(response(request(&mut h, &mut api, CLIENT, 1, Op::Create(o))));
+    let name = &got.meta().name;
+    assert_eq!(name.len(), 9, "{name}");
+    assert!(name[4..].bytes().all(|b| NAME_ALPHABET.contains(&b)), "{name}");
+}
+
+#[test]
+fn errors_table() {
+    let mut h = harness();
+    let mut api = ApiServer::new(ApiServerConfig::default());
+    let p1 = object(response(request(&mut h, &mut api, CLIENT, 1, Op::Create(pod("p1")))));
+    let mut stale = (*p1).clone();
+    // A first update moves the resourceVersion on.
+    object(response(request(&mut h, &mut api, CLIENT, 2, Op::Update(stale.clone()))));
+    let mut bad = pod("p2");
+    if let Object::Pod(p) = &mut bad {
+        p.spec.containers.clear();
+    }
+    stale.meta_mut().labels.insert("x".into(), "y".into());
+    let cases: Vec<(&str, Op, u16, &str)> = vec![
+        (
+            "stale resourceVersion",
+            Op::Update(stale),
+            409,
+            "Operation cannot be fulfilled on pods \"p1\": the object has been modified; please apply your changes to the latest version and try again",
+        ),
+        ("already exists", Op::Create(pod("p1")), 409, "pods \"p1\" already exists"),
+        (
+            "not found",
+            Op::Get { kind: Kind::Pod, namespace: "default".into(), name: "nope".into() },
+            404,
+            "pods \"nope\" not found",
+        ),
+        ("invalid", Op::Create(bad), 422, "Pod \"p2\" is invalid: spec.containers: Required value"),
+        (
+            "delete with another uid",
+            Op::Delete { kind: Kind::Pod, namespace: "default".into(), name: "p1".into(), uid: Some("other".into()) },
+            409,
+            "Precondition failed: UID in precondition: other",
+        ),
+    ];
+    for (name, op, code, msg) in cases {
+        let err = response(request(&mut h, &mut api, CLIENT, 9, op)).unwrap_err();
+        assert_eq!(err.code, code, "{name}");
+        assert!(err.message.contains(msg), "{name}: {}", err.message);
+    }
+}
+
+#[test]
+fn bind_sets_node_and_condition_and_only_once() {
+    let mut h = harness();
+    let mut api = ApiServer::new(ApiServerConfig::default());
+    let p = object(response(request(&mut h, &mut api, CLIENT, 1, Op::Create(pod("p1")))));
+    let bind = |node: &str| Op::Bind {
+        namespace: "default".into(),
+        name: "p1".into(),
+        uid: p.meta().uid.clone(),
+        node: node.into(),
+    };
+    let bound = object(response(request(&mut h, &mut api, CLIENT, 2, bind("n1"))));
+    let Object::Pod(bp) = bound.as_ref() else { panic!() };
+    assert_eq!(bp.spec.node_name, "n1");
+    assert_eq!(bp.condition("PodScheduled").unwrap().status, "True");
+    let err = response(request(&mut h, &mut api, CLIENT, 3, bind("n2"))).unwrap_err();
+    assert_eq!(err.code, 409);
+    assert_eq!(
+        err.message,
+        "Operation cannot be fulfilled on pods/binding \"p1\": pod p1 is already assigned to node \"n1\""
+    );
+    let v: serde_json::Value = serde_json::from_str(&h.trace_lines()[1]).unwrap();
+    assert_eq!(v["verb"], "bind");
+    assert_eq!(v["kind"], "Pod");
+    assert_eq!(v["object"]["spec"]["nodeName"], "n1");
+}
+
+#[test]
+fn watch_replays_from_revision_and_filters_by_node() {
+    let mut h = harness();
+    let mut api = ApiServer::new(ApiServerConfig::default());
+    let a = object(response(request(&mut h, &mut api, CLIENT, 1, Op::Create(pod("a")))));
+    object(response(request(&mut h, &mut api, CLIENT, 2, Op::Create(pod("b")))));
+    // An unfiltered watch from revision 1 replays b.
+    let sent = request(&mut h, &mut api, CLIENT, 3, Op::Watch {
+        watch_id: 7,
+        kind: Kind::Pod,
+        opts: ListOptions::default(),
+        resource_version: 1,
+    });
+    assert_eq!(watch_events(&sent, CLIENT), ["ADDED b 2"]);
+    // The kubelet of n1 watches pods on n1 only.
+    let sent = request(&mut h, &mut api, KUBELET, 4, Op::Watch {
+        watch_id: 1,
+        kind: Kind::Pod,
+        opts: ListOptions { node_name: Some("n1".into()), ..Default::default() },
+        resource_version: 2,
+    });
+    assert!(watch_events(&sent, KUBELET).is_empty());
+    let sent = request(&mut h, &mut api, CLIENT, 5, Op::Bind {
+        namespace: "default".into(),
+        name: "a".into(),
+        uid: a.meta().uid.clone(),
+        node: "n1".into(),
+    });
+    assert_eq!(watch_events(&sent, CLIENT), ["MODIFIED a 3"]);
+    assert_eq!(watch_events(&sent, KUBELET), ["ADDED a 3"], "entering the filter is ADDED");
+    let sent = request(&mut h, &mut api, CLIENT, 6, Op::Delete {
+        kind: Kind::Pod,
+        namespace: "default".into(),
+        name: "a".into(),
+        uid: None,
+    });
+    assert_eq!(watch_events(&sent, KUBELET), ["DELETED a 4"]);
+    assert_eq!(watch_events(&sent, CLIENT), ["DELETED a 4"]);
+}
+
+#[test]
+fn watch_from_compacted_revision_is_gone() {
+    let mut h = harness();
+    let mut api = ApiServer::new(ApiServerConfig {
+        compaction_interval: SimDuration::from_secs(10),
+    });
+    h.feed(&mut api, Input::Start);
+    for (i, n) in ["a", "b", "c"].iter().enumerate() {
+        let mut l = Lease::default();
+        l.metadata.name = n.to_string();
+        l.metadata.namespace = "kube-node-lease".into();
+        object(response(request(&mut h, &mut api, CLIENT, i as u64, Op::Create(Object::Lease(l)))));
+    }
+    // First tick remembers revision 3, the second compacts to it.
+    for _ in 0..2 {
+        h.advance(SimDuration::from_secs(10));
+        h.feed(&mut api, Input::Timer { id: crate::sim::EventId(0), tag: TIMER_COMPACT });
+    }
+    assert_eq!(api.store().compacted(), 3);
+    let sent = request(&mut h, &mut api, CLIENT, 9, Op::Watch {
+        watch_id: 1,
+        kind: Kind::Lease,
+        opts: ListOptions::default(),
+        resource_version: 1,
+    });
+    assert_eq!(watch_events(&sent, CLIENT), ["ERROR 410"]);
+}
+
+#[test]
+fn status_writes_keep_spec_and_spec_writes_keep_status() {
+    let mut h = harness();
+    let mut api = ApiServer::new(ApiServerConfig::default());
+    let p = object(response(request(&mut h, &mut api, CLIENT, 1, Op::Create(pod("p")))));
+    let Object::Pod(mut with_status) = (*p).clone() else { panic!() };
+    with_status.status.phase = "Running".into();
+    with_status.spec.node_name = "sneaky".into();
+    let after = object(response(request(&mut h, &mut api, KUBELET, 2, Op::PatchStatus(Object::Pod(with_status)))));
+    let Object::Pod(ap) = after.as_ref() else { panic!() };
+    assert_eq!(ap.status.phase, "Running");
+    assert_eq!(ap.spec.node_name, "", "a status write does not change spec");
+    let mut spec_change = ap.clone();
+    spec_change.status.phase = "Failed".into();
+    spec_change.metadata.labels.insert("k".into(), "v".into());
+    let after = object(response(request(&mut h, &mut api, CLIENT, 3, Op::Update(Object::Pod(spec_change)))));
+    let Object::Pod(ap) = after.as_ref() else { panic!() };
+    assert_eq!(ap.status.phase, "Running", "an update does not change status");
+    assert_eq!(ap.metadata.labels.get("k").map(String::as_str), Some("v"));
+    let v: serde_json::Value = serde_json::from_str(&h.trace_lines()[1]).unwrap();
+    assert_eq!(v["verb"], "patch");
+    assert_eq!(v["actor"], "kubelet/n1");
+}

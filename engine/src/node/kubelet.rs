@@ -1,0 +1,519 @@
+//! The kubelet of one node: registers the Node, renews its Lease (the heartbeat), reports node
+//! status, and runs the pods bound to it through the container runtime, reporting their status.
+//! Models pkg/kubelet/kubelet.go (registration, syncPod), pkg/kubelet/kubelet_node_status.go
+//! (setters, nodeStatusUpdateFrequency / nodeStatusReportFrequency),
+//! k8s.io/component-helpers/apimachinery/lease/controller.go (renew every 10 s, jitter 0.04),
+//! and pkg/kubelet/status/status_manager.go (pod status patches).
+
+use super::runtime::{ContainerRuntime, RuntimeConfig};
+use crate::api::node::{ContainerImage, NodeAddress, NodeCondition, ResourceList};
+use crate::api::pod::{
+    ContainerState, ContainerStateRunning, ContainerStateWaiting, ContainerStatus,
+};
+use crate::api::{
+    ApiError, Kind, Lease, ListOptions, MicroTime, Msg, Node, Object, ObjectRef, OwnerReference,
+    Pod, Reply, Response, Time,
+};
+use crate::client::{ApiClient, CacheKey, Delta, Informer};
+use crate::sim::{Actor, Context, Input, SimDuration, SimTime, TimerId};
+use std::collections::BTreeMap;
+
+const TIMER_LEASE: u64 = 1;
+const TIMER_NODE_STATUS: u64 = 2;
+/// Tags at or above this are pod start timers.
+const TIMER_POD_BASE: u64 = 1 << 32;
+
+/// The namespace of node Leases.
+pub const NODE_LEASE_NAMESPACE: &str = "kube-node-lease";
+
+/// Kubelet settings (pkg/kubelet/apis/config/v1beta1/defaults.go).
+#[derive(Clone, Debug)]
+pub struct KubeletConfig {
+    pub node_name: String,
+    /// Labels of the Node (pool labels; zone and hostname added by the kubelet).
+    pub labels: BTreeMap<String, String>,
+    pub zone: Option<String>,
+    /// Capacity: cpu, memory, pods, ephemeral-storage. Allocatable is the same (no reservations).
+    pub capacity: ResourceList,
+    /// Images already on the node.
+    pub images: Vec<String>,
+    /// `nodeLeaseDurationSeconds` (40); renewal every quarter of it.
+    pub node_lease_duration_seconds: i32,
+    /// `nodeStatusUpdateFrequency` (10 s).
+    pub node_status_update_frequency: SimDuration,
+    /// `nodeStatusReportFrequency` (5 m).
+    pub node_status_report_frequency: SimDuration,
+    pub runtime: RuntimeConfig,
+    /// Index of the node in the cluster, for its addresses.
+    pub index: u32,
+}
+
+impl KubeletConfig {
+    pub fn new(node_name: impl Into<String>, capacity: ResourceList, index: u32) -> Self {
+        KubeletConfig {
+            node_name: node_name.into(),
+            labels: BTreeMap::new(),
+            zone: None,
+            capacity,
+            images: Vec::new(),
+            node_lease_duration_seconds: 40,
+            node_status_update_frequency: SimDuration::from_secs(10),
+            node_status_report_frequency: SimDuration::from_secs(300),
+            runtime: RuntimeConfig::default(),
+            index,
+        }
+    }
+
+    /// Lease renew interval: duration x 0.25 (`NodeLeaseRenewIntervalFraction`).
+    pub fn lease_renew_interval(&self) -> SimDuration {
+        SimDuration::from_micros(self.node_lease_duration_seconds as u64 * 250_000)
+    }
+
+    fn node_ip(&self) -> String {
+        let i = self.index + 1;
+        format!("10.0.{}.{}", (i >> 8) & 0xff, i & 0xff)
+    }
+
+    fn pod_ip(&self, n: u32) -> String {
+        let i = self.index;
+        format!("10.{}.{}.{}", 64 + ((i >> 8) & 0x3f), i & 0xff, 2 + n % 252)
+    }
+}
+
+enum Pending {
+    RegisterNode,
+    CreateLease,
+    GetLease,
+    UpdateLease,
+    NodeStatus,
+    PodStatus,
+}
+
+/// What the kubelet runs for one pod.
+struct PodWorker {
+    uid: String,
+    /// The pending start timer and its tag.
+    start_timer: Option<(TimerId, u64)>,
+    ip: String,
+    running_since: Option<SimTime>,
+}
+
+/// The kubelet actor of one node.
+pub struct Kubelet {
+    config: KubeletConfig,
+    client: ApiClient,
+    runtime: ContainerRuntime,
+    pods: Informer,
+    node: Option<ObjectRef>,
+    lease: Option<ObjectRef>,
+    workers: BTreeMap<CacheKey, PodWorker>,
+    pod_timers: BTreeMap<u64, CacheKey>,
+    next_pod_tag: u64,
+    next_ip: u32,
+    pending: BTreeMap<u64, Pending>,
+    last_status_report: SimTime,
+}
+
+impl Kubelet {
+    pub fn new(config: KubeletConfig, client: ApiClient) -> Self {
+        let runtime = ContainerRuntime::new(config.runtime.clone(), config.images.clone());
+        let pods = Informer::new(
+            Kind::Pod,
+            ListOptions {
+                node_name: Some(config.node_name.clone()),
+                ..Default::default()
+            },
+        );
+        Kubelet {
+            config,
+            client,
+            runtime,
+            pods,
+            node: None,
+            lease: None,
+            workers: BTreeMap::new(),
+            pod_timers: BTreeMap::new(),
+            next_pod_tag: TIMER_POD_BASE,
+            next_ip: 0,
+            pending: BTreeMap::new(),
+            last_status_report: SimTime::ZERO,
+        }
+    }
+
+    pub fn node_name(&self) -> &str {
+        &self.config.node_name
+    }
+
+    /// Pods whose containers run on this node now.
+    pub fn running_pods(&self) -> usize {
+        self.workers
+            .values()
+            .filter(|w| w.running_since.is_some())
+            .count()
+    }
+
+    fn node_conditions(&self, now: Time) -> Vec<NodeCondition> {
+        let c = |t: &str, s: &str, reason: &str, message: &str| NodeCondition {
+            type_: t.into(),
+            status: s.into(),
+            last_heartbeat_time: Some(now),
+            last_transition_time: Some(now),
+            reason: reason.into(),
+            message: message.into(),
+        };
+        vec![
+            c("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+            c("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+            c("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+            c("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+        ]
+    }
+
+    fn initial_node(&self, now: Time) -> Node {
+        let cfg = &self.config;
+        let mut n = Node::default();
+        n.metadata.name = cfg.node_name.clone();
+        n.metadata.labels = cfg.labels.clone();
+        let l = &mut n.metadata.labels;
+        l.insert("kubernetes.io/arch".into(), "amd64".into());
+        l.insert("kubernetes.io/os".into(), "linux".into());
+        l.insert("kubernetes.io/hostname".into(), cfg.node_name.clone());
+        if let Some(z) = &cfg.zone {
+            l.insert("topology.kubernetes.io/zone".into(), z.clone());
+        }
+        n.status.capacity = cfg.capacity.clone();
+        n.status.allocatable = cfg.capacity.clone();
+        n.status.conditions = self.node_conditions(now);
+        n.status.addresses = vec![
+            NodeAddress {
+                type_: "InternalIP".into(),
+                address: cfg.node_ip(),
+            },
+            NodeAddress {
+                type_: "Hostname".into(),
+                address: cfg.node_name.clone(),
+            },
+        ];
+        n.status.images = self.images_status();
+        n
+    }
+
+    fn images_status(&self) -> Vec<ContainerImage> {
+        self.runtime
+            .images()
+            .map(|i| ContainerImage {
+                names: vec![i.clone()],
+                size_bytes: 0,
+            })
+            .collect()
+    }
+
+    fn track(&mut self, id: u64, p: Pending) {
+        self.pending.insert(id, p);
+    }
+
+    // --- Lease (the heartbeat) ---
+
+    fn sync_lease(&mut self, cx: &mut Context<'_, Msg>) {
+        let now = MicroTime(cx.now());
+        match &self.lease {
+            Some(l) => {
+                let Object::Lease(mut lease) = (**l).clone() else {
+                    return;
+                };
+                lease.spec.renew_time = Some(now);
+                let id = self.client.update(cx, Object::Lease(lease));
+                self.track(id, Pending::UpdateLease);
+            }
+            None => {
+                let Some(node) = &self.node else { return };
+                let mut lease = Lease::default();
+                lease.metadata.name = self.config.node_name.clone();
+                lease.metadata.namespace = NODE_LEASE_NAMESPACE.into();
+                lease.metadata.owner_references = vec![OwnerReference {
+                    api_version: "v1".into(),
+                    kind: "Node".into(),
+                    name: self.config.node_name.clone(),
+                    uid: node.meta().uid.clone(),
+                    ..Default::default()
+                }];
+                lease.spec.holder_identity = Some(self.config.node_name.clone());
+                lease.spec.lease_duration_seconds = Some(self.config.node_lease_duration_seconds);
+                lease.spec.renew_time = Some(now);
+                let id = self.client.create(cx, Object::Lease(lease));
+                self.track(id, Pending::CreateLease);
+            }
+        }
+        // wait.JitterUntil(sync, renewInterval, 0.04, sliding=true)
+        let base = self.config.lease_renew_interval().as_micros();
+        let jitter = (cx.rng().unit_f64() * 0.04 * base as f64) as u64;
+        cx.set_timer(SimDuration(base + jitter), TIMER_LEASE);
+    }
+
+    // --- Node status ---
+
+    fn sync_node_status(&mut self, cx: &mut Context<'_, Msg>) {
+        cx.set_timer(self.config.node_status_update_frequency, TIMER_NODE_STATUS);
+        let Some(Object::Node(node)) = self.node.as_deref() else {
+            return;
+        };
+        let now = cx.now();
+        let mut next = node.clone();
+        let mut conds = self.node_conditions(Time(now));
+        for c in conds.iter_mut() {
+            if let Some(old) = node.condition(&c.type_) {
+                if old.status == c.status {
+                    c.last_transition_time = old.last_transition_time;
+                }
+            }
+        }
+        next.status.conditions = conds;
+        next.status.images = self.images_status();
+        let changed = {
+            let strip = |n: &Node| {
+                let mut s = n.status.clone();
+                for c in s.conditions.iter_mut() {
+                    c.last_heartbeat_time = None;
+                }
+                s
+            };
+            strip(&next) != strip(node)
+        };
+        if changed || now.since(self.last_status_report) >= self.config.node_status_report_frequency
+        {
+            self.last_status_report = now;
+            let id = self.client.patch_status(cx, Object::Node(next));
+            self.track(id, Pending::NodeStatus);
+        }
+    }
+
+    // --- Pods ---
+
+    fn on_pod(&mut self, d: Delta, cx: &mut Context<'_, Msg>) {
+        let o = d.object().clone();
+        let Object::Pod(p) = o.as_ref() else { return };
+        let key: CacheKey = (p.metadata.namespace.clone(), p.metadata.name.clone());
+        match d {
+            Delta::Deleted(_) => self.kill(&key, cx),
+            Delta::Added(_) | Delta::Updated { .. } => {
+                let known = self
+                    .workers
+                    .get(&key)
+                    .is_some_and(|w| w.uid == p.metadata.uid);
+                if !known {
+                    self.kill(&key, cx);
+                    if !p.is_terminal() && p.metadata.deletion_timestamp.is_none() {
+                        self.admit(key, p, cx);
+                    }
+                }
+            }
+        }
+    }
+
+    /// HandlePodAdditions + the first syncPod: report ContainerCreating, then ask the runtime.
+    fn admit(&mut self, key: CacheKey, pod: &Pod, cx: &mut Context<'_, Msg>) {
+        let now = Time(cx.now());
+        let ip = self.config.pod_ip(self.next_ip);
+        self.next_ip += 1;
+        let mut p = pod.clone();
+        p.status.phase = "Pending".into();
+        p.status.host_ip = self.config.node_ip();
+        p.status.start_time = Some(now);
+        p.set_condition("PodReadyToStartContainers", "False", now);
+        p.set_condition("Initialized", "True", now);
+        p.set_condition("Ready", "False", now);
+        p.set_condition("ContainersReady", "False", now);
+        p.set_condition("PodScheduled", "True", now);
+        for c in p.status.conditions.iter_mut() {
+            if c.type_ == "Ready" || c.type_ == "ContainersReady" {
+                c.reason = "ContainersNotReady".into();
+                c.message = format!(
+                    "containers with unready status: [{}]",
+                    pod.spec
+                        .containers
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+            }
+        }
+        p.status.container_statuses = pod
+            .spec
+            .containers
+            .iter()
+            .map(|c| ContainerStatus {
+                name: c.name.clone(),
+                image: c.image.clone(),
+                state: ContainerState {
+                    waiting: Some(ContainerStateWaiting {
+                        reason: "ContainerCreating".into(),
+                        message: String::new(),
+                    }),
+                    ..Default::default()
+                },
+                ready: false,
+                restart_count: 0,
+                started: Some(false),
+            })
+            .collect();
+        let id = self.client.patch_status(cx, Object::Pod(p));
+        self.track(id, Pending::PodStatus);
+        let delay = self.runtime.start_pod(pod, cx.rng());
+        let tag = self.next_pod_tag;
+        self.next_pod_tag += 1;
+        let timer = cx.set_timer(delay, tag);
+        self.pod_timers.insert(tag, key.clone());
+        self.workers.insert(
+            key,
+            PodWorker {
+                uid: pod.metadata.uid.clone(),
+                start_timer: Some((timer, tag)),
+                ip,
+                running_since: None,
+            },
+        );
+    }
+
+    /// Every container of the pod is running: report Running and Ready.
+    fn containers_started(&mut self, key: CacheKey, cx: &mut Context<'_, Msg>) {
+        let now = Time(cx.now());
+        let Some(w) = self.workers.get_mut(&key) else {
+            return;
+        };
+        w.start_timer = None;
+        w.running_since = Some(cx.now());
+        let ip = w.ip.clone();
+        let uid = w.uid.clone();
+        let Some(Object::Pod(cur)) = self.pods.get(&key.0, &key.1).map(|o| o.as_ref()) else {
+            return;
+        };
+        if cur.metadata.uid != uid {
+            return;
+        }
+        let mut p = cur.clone();
+        p.status.phase = "Running".into();
+        p.status.pod_ip = ip;
+        p.status.host_ip = self.config.node_ip();
+        if p.status.start_time.is_none() {
+            p.status.start_time = Some(now);
+        }
+        for t in [
+            "PodReadyToStartContainers",
+            "Initialized",
+            "Ready",
+            "ContainersReady",
+            "PodScheduled",
+        ] {
+            p.set_condition(t, "True", now);
+        }
+        for c in p.status.conditions.iter_mut() {
+            c.reason.clear();
+            c.message.clear();
+        }
+        p.status.container_statuses = cur
+            .spec
+            .containers
+            .iter()
+            .map(|c| ContainerStatus {
+                name: c.name.clone(),
+                image: c.image.clone(),
+                state: ContainerState {
+                    running: Some(ContainerStateRunning {
+                        started_at: Some(now),
+                    }),
+                    ..Default::default()
+                },
+                ready: true,
+                restart_count: 0,
+                started: Some(true),
+            })
+            .collect();
+        let id = self.client.patch_status(cx, Object::Pod(p));
+        self.track(id, Pending::PodStatus);
+    }
+
+    /// Stops the pod's containers (or cancels their start).
+    fn kill(&mut self, key: &CacheKey, cx: &mut Context<'_, Msg>) {
+        if let Some(w) = self.workers.remove(key) {
+            if let Some((t, tag)) = w.start_timer {
+                cx.cancel_timer(t);
+                self.pod_timers.remove(&tag);
+            }
+        }
+    }
+
+    fn on_response(&mut self, resp: Box<Response>, cx: &mut Context<'_, Msg>) {
+        if let Some(ds) = self.pods.on_response(&resp, &mut self.client, cx) {
+            ds.into_iter().for_each(|d| self.on_pod(d, cx));
+            return;
+        }
+        let Some(what) = self.pending.remove(&resp.id) else {
+            return;
+        };
+        match (what, resp.result) {
+            (Pending::RegisterNode, Ok(Reply::Object(n))) => {
+                self.node = Some(n);
+                self.last_status_report = cx.now();
+                self.registered(cx);
+            }
+            (Pending::RegisterNode, Err(e)) if e.reason == "AlreadyExists" => {
+                let id = self.client.get(cx, Kind::Node, "", &self.config.node_name.clone());
+                self.track(id, Pending::RegisterNode);
+            }
+            (Pending::RegisterNode, Err(_)) => self.register(cx),
+            (Pending::CreateLease | Pending::UpdateLease | Pending::GetLease, Ok(Reply::Object(l))) => {
+                self.lease = Some(l);
+            }
+            (Pending::CreateLease, Err(e)) if e.reason == "AlreadyExists" => self.get_lease(cx),
+            (Pending::UpdateLease, Err(ApiError { code: 409, .. })) => self.get_lease(cx),
+            (Pending::NodeStatus, Ok(Reply::Object(n))) => self.node = Some(n),
+            _ => {}
+        }
+    }
+
+    fn get_lease(&mut self, cx: &mut Context<'_, Msg>) {
+        let name = self.config.node_name.clone();
+        let id = self.client.get(cx, Kind::Lease, NODE_LEASE_NAMESPACE, &name);
+        self.track(id, Pending::GetLease);
+    }
+
+    fn register(&mut self, cx: &mut Context<'_, Msg>) {
+        let node = self.initial_node(Time(cx.now()));
+        let id = self.client.create(cx, Object::Node(node));
+        self.track(id, Pending::RegisterNode);
+    }
+
+    fn registered(&mut self, cx: &mut Context<'_, Msg>) {
+        self.pods.start(&mut self.client, cx);
+        self.sync_lease(cx);
+        cx.set_timer(self.config.node_status_update_frequency, TIMER_NODE_STATUS);
+    }
+}
+
+impl Actor<Msg> for Kubelet {
+    fn handle(&mut self, input: Input<Msg>, cx: &mut Context<'_, Msg>) {
+        match input {
+            Input::Start => self.register(cx),
+            Input::Timer { tag, .. } => match tag {
+                TIMER_LEASE => self.sync_lease(cx),
+                TIMER_NODE_STATUS => self.sync_node_status(cx),
+                t if t >= TIMER_POD_BASE => {
+                    if let Some(key) = self.pod_timers.remove(&t) {
+                        self.containers_started(key, cx);
+                    }
+                }
+                _ => {}
+            },
+            Input::Message { msg, .. } => match msg {
+                Msg::Response(r) => self.on_response(r, cx),
+                Msg::Watch(w) => {
+                    if let Some(ds) = self.pods.on_watch(&w, &mut self.client, cx) {
+                        ds.into_iter().for_each(|d| self.on_pod(d, cx));
+                    }
+                }
+                Msg::Request(_) => {}
+            },
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Loading a scenario: parse the RON, check it, and report every problem as
+//! `file:line:column: message`.
+
+use super::loc::{begin_parse, Loc};
+use super::schema::{Create, Scenario};
+use crate::api::validation::is_dns1123_subdomain;
+use crate::api::Kind;
+use crate::sim::SimDuration;
+use ron::extensions::Extensions;
+use ron::Options;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+/// One problem in a scenario file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: String,
+    /// 1-based; 0 when the problem has no position (a scenario built in code).
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        }
+    }
+}
+
+/// All problems found, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioErrors(pub Vec<ScenarioError>);
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioErrors {}
+
+/// Problems reported at most, so a badly broken file does not flood the terminal.
+const MAX_ERRORS: usize = 20;
+
+fn options() -> Options {
+    Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
+}
+
+fn parse_raw(src: &str, fail: Option<(u32, String)>) -> Result<Scenario, ron::error::SpannedError> {
+    begin_parse(fail);
+    let r = options().from_str::<Scenario>(src);
+    begin_parse(None);
+    r
+}
+
+fn spanned(file: &str, e: &ron::error::SpannedError) -> ScenarioError {
+    ScenarioError {
+        file: file.into(),
+        line: e.span.start.line,
+        col: e.span.start.col,
+        message: e.code.to_string(),
+    }
+}
+
+/// Reads and checks a scenario file.
+pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
+    let file = path.display().to_string();
+    let src = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioErrors(vec![ScenarioError {
+            file: file.clone(),
+            line: 0,
+            col: 0,
+            message: format!("cannot read the file: {e}"),
+        }])
+    })?;
+    parse_str(&src, &file)
+}
+
+/// Parses and checks scenario text; `file` names it in errors.
+pub fn parse_str(src: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
+    let scenario = parse_raw(src, None).map_err(|e| ScenarioErrors(vec![spanned(file, &e)]))?;
+    let problems = check(&scenario);
+    if problems.is_empty() {
+        return Ok(scenario);
+    }
+    let errors = problems
+        .into_iter()
+        .take(MAX_ERRORS)
+        .map(|(id, message)| {
+            if id == 0 {
+                return ScenarioError {
+                    file: file.into(),
+                    line: 1,
+                    col: 1,
+                    message,
+                };
+            }
+            match parse_raw(src, Some((id, message.clone()))) {
+                Err(e) => spanned(file, &e),
+                Ok(_) => ScenarioError {
+                    file: file.into(),
+                    line: 1,
+                    col: 1,
+                    message,
+                },
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut errors = errors;
+    errors.sort_by_key(|e| (e.line, e.col));
+    Err(ScenarioErrors(errors))
+}
+
+/// Checks a scenario built in code; errors carry no positions.
+pub fn validate(s: &Scenario) -> Result<(), ScenarioErrors> {
+    let problems = check(s);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(ScenarioErrors(
+        problems
+            .into_iter()
+            .map(|(_, message)| ScenarioError {
+                file: format!("scenario {:?}", s.name),
+                line: 0,
+                col: 0,
+                message,
+            })
+            .collect(),
+    ))
+}
+
+type Problems = Vec<(u32, String)>;
+
+fn push<T>(p: &mut Problems, at: &Loc<T>, msg: String) {
+    p.push((at.id, msg));
+}
+
+/// Every semantic problem: (the `Loc` id it is about, message).
+fn check(s: &Scenario) -> Problems {
+    let mut p: Problems = Vec::new();
+    let end = s.run_for.0;
+    let name_msg = "a lowercase RFC 1123 subdomain (lower case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric character)";
+
+    // Nodes.
+    let mut nodes: BTreeSet<String> = BTreeSet::new();
+    let mut pools: BTreeSet<&str> = BTreeSet::new();
+    for pool in &s.cluster.node_pools {
+        if !pools.insert(pool.name.as_str()) {
+            push(&mut p, &pool.name, format!("duplicate node pool name {:?}", pool.name.value));
+        }
+        if !is_dns1123_subdomain(&pool.name) {
+            push(&mut p, &pool.name, format!("expected {name_msg} as node pool name, found {:?}", pool.name.value));
+        }
+        for n in pool.node_names() {
+            if !nodes.insert(n.clone()) {
+                push(&mut p, &pool.name, format!("node name {n:?} is made by two node pools"));
+            }
+        }
+    }
+    if let Some(l) = &s.cluster.api_latency {
+        if l.min > l.max {
+            p.push((0, format!("cluster.api_latency: min {} is above max {}", l.min, l.max)));
+        }
+    }
+
+    // Actions, in time order (file order for equal times): what exists when.
+    let mut order: Vec<usize> = (0..s.actions.len()).collect();
+    order.sort_by_key(|&i| (s.actions[i].at.0, i));
+    // (kind, namespace, name) -> exists now
+    let mut live: BTreeMap<(Kind, String, String), bool> = BTreeMap::new();
+    let mut ever: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for &i in &order {
+        let a = &s.actions[i];
+        let n = [a.create.is_some(), a.scale.is_some(), a.delete.is_some()]
+            .iter()
+            .filter(|b| **b)
+            .count();
+        if n != 1 {
+            push(&mut p, &a.at, format!(
+                "expected exactly one of `create`, `scale` or `delete` in this action, found {n}"
+            ));
+        }
+        if a.at.0 > end {
+            push(&mut p, &a.at, format!(
+                "action at {} comes after the end of the run (run_for: {}) and would never happen",
+                a.at.value, s.run_for
+            ));
+        }
+        if let Some(c) = &a.create {
+            let key = (c.kind(), c.namespace().to_string(), c.name().value.clone());
+            if !is_dns1123_subdomain(c.name()) {
+                push(&mut p, c.name(), format!("expected {name_msg} as object name, found {:?}", c.name().value));
+            }
+            if live.get(&key) == Some(&true) {
+                push(&mut p, c.name(), format!(
+                    "duplicate name: {} {:?} already exists in namespace {:?} at {}",
+                    c.kind(), c.name().value, c.namespace(), a.at.value
+                ));
+            }
+            live.insert(key, true);
+            ever.insert((c.kind().to_string(), c.namespace().to_string(), c.name().value.clone()));
+            let image = match c {
+                Create::ReplicaSet(r) => &r.image,
+                Create::Pod(pd) => &pd.image,
+            };
+            if image.is_empty() {
+                push(&mut p, c.name(), "expected a container image, found an empty string".into());
+            }
+            if let Create::Pod(pd) = c {
+                if let Some(nn) = &pd.node_name {
+                    if !nodes.contains(nn.as_str()) {
+                        push(&mut p, nn, format!("node_name: no node {:?} in the cluster", nn.value));
+                    }
+                }
+            }
+        }
+        let target = a.scale.as_ref().map(|x| &x.target).or(a.delete.as_ref().map(|x| &x.target));
+        if let Some(t) = target {
+            match Kind::parse(&t.kind) {
+                Some(kind @ (Kind::ReplicaSet | Kind::Pod)) => {
+                    if a.scale.is_some() && kind != Kind::ReplicaSet {
+                        push(&mut p, t, format!("expected a ReplicaSet to scale, found {}", t.value));
+                    }
+                    let key = (kind, t.namespace.clone(), t.name.clone());
+                    if live.get(&key) != Some(&true) {
+                        push(&mut p, t, format!(
+                            "{} does not exist at {}: no earlier action creates it (or it was deleted)",
+                            t.value, a.at.value
+                        ));
+                    }
+                    if a.delete.is_some() {
+                        live.insert(key, false);
+                    }
+                }
+                _ => push(&mut p, t, format!(
+                    "expected kind ReplicaSet or Pod in {:?}, found {:?}",
+                    t.value.to_string(), t.kind
+                )),
+            }
+        }
+    }
+
+    // Expectations.
+    for e in &s.expect {
+        let when = match (&e.at, &e.by) {
+            (Some(a), Some(_)) => {
+                push(&mut p, a, "expected at most one of `at` and `by` in an expectation, found both".into());
+                None
+            }
+            (Some(t), None) | (None, Some(t)) => Some(t),
+            (None, None) => None,
+        };
+        if let Some(t) = when {
+            if t.0 > end {
+                push(&mut p, t, format!(
+                    "expectation at {} comes after the end of the run (run_for: {}) and would never be checked",
+                    t.value, s.run_for
+                ));
+            }
+        }
+        let counts = [e.pods.as_ref(), e.running.as_ref()];
+        let given: Vec<_> = counts.iter().flatten().collect();
+        if given.len() != 1 {
+            let msg = format!("expected exactly one of `pods` or `running` in an expectation, found {}", given.len());
+            match when {
+                Some(t) => push(&mut p, t, msg),
+                None => p.push((0, msg)),
+            }
+            continue;
+        }
+        let c = given[0];
+        let anchor: Option<u32> = when.map(|t| t.id).or(c.owner.as_ref().map(|o| o.id));
+        if let Some(o) = &c.owner {
+            if !ever.contains(&(o.kind.clone(), o.namespace.clone(), o.name.clone())) {
+                push(&mut p, o, format!("owner {}: no action creates it", o.value));
+            }
+        }
+        for n in c.on.iter().chain(&c.not_on) {
+            if !nodes.contains(n.as_str()) {
+                push(&mut p, n, format!("no node {:?} in the cluster", n.value));
+            }
+        }
+        let bounds = [c.count.is_some(), c.at_least.is_some() || c.at_most.is_some()];
+        let msg = match bounds {
+            [false, false] => Some("expected `count`, `at_least` or `at_most` in a pod count, found none"),
+            [true, true] => Some("expected either `count` or `at_least`/`at_most` in a pod count, found both"),
+            _ => None,
+        };
+        if let Some(m) = msg {
+            p.push((anchor.unwrap_or(0), m.into()));
+        }
+    }
+    if s.run_for.0 == SimDuration::ZERO {
+        p.push((0, "run_for: expected a positive duration, found 0s".into()));
+    }
+    p
+}

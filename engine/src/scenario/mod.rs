@@ -1,0 +1,12 @@
+//! Scenarios: the RON schema, loading with positioned errors, and expectations.
+
+pub mod expect;
+pub mod load;
+pub mod loc;
+pub mod schema;
+pub mod values;
+
+pub use load::{load_file, parse_str, validate, ScenarioError, ScenarioErrors};
+pub use loc::Loc;
+pub use schema::*;
+pub use values::{Dur, Qty};
