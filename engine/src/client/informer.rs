@@ -198,3 +198,99 @@ impl Informer {
         self.cache.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{ApiError, Lease, Object, Op, Request};
+    use crate::sim::testing::{Harness, Sent};
+    use crate::sim::{ActorId, Input};
+    use std::sync::Arc;
+
+    fn lease(name: &str, rv: u64) -> ObjectRef {
+        let mut l = Lease::default();
+        l.metadata.name = name.into();
+        l.metadata.namespace = "ns".into();
+        l.metadata.resource_version = rv;
+        Arc::new(Object::Lease(l))
+    }
+
+    /// Hosts an informer in an actor so the harness can drive it.
+    struct Host {
+        client: ApiClient,
+        inf: Informer,
+        deltas: Vec<String>,
+    }
+
+    impl crate::sim::Actor<Msg> for Host {
+        fn handle(&mut self, input: Input<Msg>, cx: &mut Context<'_, Msg>) {
+            let ds = match input {
+                Input::Start => {
+                    self.inf.start(&mut self.client, cx);
+                    return;
+                }
+                Input::Message { msg: Msg::Response(r), .. } => self.inf.on_response(&r, &mut self.client, cx),
+                Input::Message { msg: Msg::Watch(w), .. } => self.inf.on_watch(&w, &mut self.client, cx),
+                _ => None,
+            };
+            for d in ds.unwrap_or_default() {
+                let m = d.object().meta();
+                let what = match d {
+                    Delta::Added(_) => "add",
+                    Delta::Updated { .. } => "update",
+                    Delta::Deleted(_) => "delete",
+                };
+                self.deltas.push(format!("{what} {} {}", m.name, m.resource_version));
+            }
+        }
+    }
+
+    fn reqs(sent: Vec<Sent<Msg>>) -> Vec<Request> {
+        sent.into_iter()
+            .filter_map(|s| match s {
+                Sent::Message { msg: Msg::Request(r), .. } => Some(*r),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn list_reply(h: &mut Harness<Msg>, host: &mut Host, id: u64, items: Vec<ObjectRef>, rv: u64) -> Vec<Request> {
+        let resp = Response { id, result: Ok(Reply::List { items, resource_version: rv }) };
+        reqs(h.feed(host, Input::Message { from: ActorId(0), msg: Msg::Response(Box::new(resp)) }))
+    }
+
+    fn event(h: &mut Harness<Msg>, host: &mut Host, watch_id: u64, event: WatchEvent) -> Vec<Request> {
+        let msg = Msg::Watch(Box::new(WatchMsg { watch_id, event }));
+        reqs(h.feed(host, Input::Message { from: ActorId(0), msg }))
+    }
+
+    #[test]
+    fn lists_watches_and_relists_after_gone_without_losing_or_repeating() {
+        let mut h = Harness::new(&["api", "host"], ActorId(1), 1);
+        let mut host = Host {
+            client: ApiClient::new(ActorId(0)),
+            inf: Informer::new(Kind::Lease, ListOptions::default()),
+            deltas: vec![],
+        };
+        let r = reqs(h.feed(&mut host, Input::Start));
+        assert!(matches!(r[0].op, Op::List { kind: Kind::Lease, .. }));
+        let r = list_reply(&mut h, &mut host, r[0].id, vec![lease("a", 1), lease("b", 2)], 2);
+        let Op::Watch { watch_id, resource_version, .. } = r[0].op else { panic!("watches after the list") };
+        assert_eq!(resource_version, 2);
+        assert!(host.inf.has_synced());
+        event(&mut h, &mut host, watch_id, WatchEvent::Modified(lease("a", 3)));
+        event(&mut h, &mut host, 999, WatchEvent::Added(lease("zz", 4))); // another stream: ignored
+        // The watch ends with 410: re-list. Meanwhile b was deleted, c added, a unchanged.
+        let r = event(&mut h, &mut host, watch_id, WatchEvent::Error(ApiError::gone(3, 5)));
+        assert!(matches!(r[0].op, Op::List { .. }));
+        assert_eq!(host.inf.relists(), 1);
+        let r = list_reply(&mut h, &mut host, r[0].id, vec![lease("a", 3), lease("c", 6)], 6);
+        assert!(matches!(r[0].op, Op::Watch { resource_version: 6, .. }));
+        assert_eq!(
+            host.deltas,
+            ["add a 1", "add b 2", "update a 3", "delete b 2", "add c 6"]
+        );
+        let names: Vec<&str> = host.inf.iter().map(|o| o.meta().name.as_str()).collect();
+        assert_eq!(names, ["a", "c"]);
+    }
+}

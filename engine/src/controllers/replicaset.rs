@@ -380,3 +380,7 @@ impl Actor<Msg> for ReplicaSetController {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "replicaset_tests.rs"]
+mod tests;

@@ -517,3 +517,152 @@ impl Actor<Msg> for Kubelet {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Container, Op, Quantity, Request, WatchEvent, WatchMsg};
+    use crate::sim::testing::{Harness, Sent};
+    use crate::sim::{ActorId, EventId, Latency};
+    use std::sync::Arc;
+
+    const API: ActorId = ActorId(0);
+    const ME: ActorId = ActorId(1);
+
+    struct Bench {
+        h: Harness<Msg>,
+        k: Kubelet,
+        reqs: Vec<Request>,
+        timers: Vec<(SimTime, u64)>,
+    }
+
+    impl Bench {
+        fn new() -> Self {
+            let mut cap = BTreeMap::new();
+            cap.insert("cpu".to_string(), Quantity::from_units(4));
+            cap.insert("memory".to_string(), Quantity::from_bytes(8 << 30));
+            cap.insert("pods".to_string(), Quantity::from_units(110));
+            let mut cfg = KubeletConfig::new("n1", cap, 0);
+            cfg.zone = Some("zone-a".into());
+            let fixed = |ms| Latency::fixed(SimDuration::from_millis(ms));
+            cfg.runtime = RuntimeConfig {
+                sandbox: fixed(500),
+                image_pull: fixed(2000),
+                create: fixed(50),
+                start: fixed(50),
+            };
+            Bench {
+                h: Harness::new(&["kube-apiserver", "kubelet/n1"], ME, 1),
+                k: Kubelet::new(cfg, ApiClient::new(API)),
+                reqs: Vec::new(),
+                timers: Vec::new(),
+            }
+        }
+
+        fn feed(&mut self, input: Input<Msg>) {
+            for s in self.h.feed(&mut self.k, input) {
+                match s {
+                    Sent::Message { msg: Msg::Request(r), .. } => self.reqs.push(*r),
+                    Sent::Timer { at, tag } => self.timers.push((at, tag)),
+                    _ => {}
+                }
+            }
+        }
+
+        fn ok(&mut self, id: u64, o: Object) {
+            let resp = Response { id, result: Ok(Reply::Object(Arc::new(o))) };
+            self.feed(Input::Message { from: API, msg: Msg::Response(Box::new(resp)) });
+        }
+
+        fn take(&mut self) -> Vec<Request> {
+            std::mem::take(&mut self.reqs)
+        }
+
+        fn fire(&mut self, tag: u64) -> SimTime {
+            let i = self.timers.iter().position(|(_, t)| *t == tag).expect("timer set");
+            let (at, _) = self.timers.remove(i);
+            self.h.set_now(at);
+            self.feed(Input::Timer { id: EventId(0), tag });
+            at
+        }
+    }
+
+    #[test]
+    fn registers_node_then_heartbeats_every_ten_seconds() {
+        let mut b = Bench::new();
+        b.feed(Input::Start);
+        let reqs = b.take();
+        let Op::Create(Object::Node(n)) = &reqs[0].op else { panic!("registers the node first") };
+        assert_eq!(n.metadata.labels["topology.kubernetes.io/zone"], "zone-a");
+        assert_eq!(n.metadata.labels["kubernetes.io/hostname"], "n1");
+        assert!(n.is_ready());
+        let mut stored = n.clone();
+        stored.metadata.uid = "node-uid".into();
+        b.ok(reqs[0].id, Object::Node(stored));
+        let reqs = b.take();
+        assert!(matches!(reqs[0].op, Op::List { kind: Kind::Pod, .. }));
+        let Op::Create(Object::Lease(l)) = &reqs[1].op else { panic!("creates its lease") };
+        assert_eq!(l.metadata.namespace, "kube-node-lease");
+        assert_eq!(l.spec.lease_duration_seconds, Some(40));
+        assert_eq!(l.metadata.owner_references[0].uid, "node-uid");
+        b.ok(reqs[1].id, Object::Lease(l.clone()));
+        // Renewals: every 10 s plus up to 4 % jitter, each an update of the lease.
+        let mut last = SimTime::ZERO;
+        for _ in 0..5 {
+            let at = b.fire(TIMER_LEASE);
+            let gap = at.since(last).as_micros();
+            assert!((10_000_000..10_400_000).contains(&gap), "renewal gap {gap}");
+            last = at;
+            let reqs = b.take();
+            let Op::Update(Object::Lease(l)) = &reqs[0].op else { panic!("renews the lease") };
+            assert_eq!(l.spec.renew_time, Some(MicroTime(at)));
+            b.ok(reqs[0].id, Object::Lease(l.clone()));
+        }
+    }
+
+    #[test]
+    fn runs_a_bound_pod_and_reports_running_and_ready() {
+        let mut b = Bench::new();
+        b.feed(Input::Start);
+        let r = b.take();
+        let Op::Create(node) = &r[0].op else { panic!() };
+        b.ok(r[0].id, node.clone());
+        let r = b.take();
+        let list_id = r[0].id;
+        let resp = Response { id: list_id, result: Ok(Reply::List { items: vec![], resource_version: 3 }) };
+        b.feed(Input::Message { from: API, msg: Msg::Response(Box::new(resp)) });
+        let watch_id = match &b.take()[0].op {
+            Op::Watch { watch_id, opts, .. } => {
+                assert_eq!(opts.node_name.as_deref(), Some("n1"), "watches its own pods only");
+                *watch_id
+            }
+            other => panic!("expected a watch, got {other:?}"),
+        };
+        let mut p = Pod::default();
+        p.metadata.name = "web-1".into();
+        p.metadata.namespace = "default".into();
+        p.metadata.uid = "u1".into();
+        p.spec.node_name = "n1".into();
+        p.spec.containers.push(Container { name: "web".into(), image: "nginx:1.27".into(), ..Default::default() });
+        b.h.set_now(SimTime(1_000_000));
+        b.feed(Input::Message {
+            from: API,
+            msg: Msg::Watch(Box::new(WatchMsg { watch_id, event: WatchEvent::Added(Arc::new(Object::Pod(p))) })),
+        });
+        let r = b.take();
+        let Op::PatchStatus(Object::Pod(creating)) = &r[0].op else { panic!("reports ContainerCreating") };
+        assert_eq!(creating.status.phase, "Pending");
+        let waiting = creating.status.container_statuses[0].state.waiting.as_ref().unwrap();
+        assert_eq!(waiting.reason, "ContainerCreating");
+        // sandbox 500 + pull 2000 + create 50 + start 50 ms.
+        let (at, tag) = *b.timers.iter().find(|(_, t)| *t >= TIMER_POD_BASE).unwrap();
+        assert_eq!(at, SimTime(1_000_000 + 2_600_000));
+        b.fire(tag);
+        let r = b.take();
+        let Op::PatchStatus(Object::Pod(running)) = &r[0].op else { panic!("reports Running") };
+        assert_eq!(running.status.phase, "Running");
+        assert!(running.is_ready());
+        assert_eq!(running.status.pod_ip, "10.64.0.2");
+        assert_eq!(b.k.running_pods(), 1);
+    }
+}

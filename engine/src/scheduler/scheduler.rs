@@ -425,3 +425,130 @@ impl Actor<Msg> for Scheduler {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{ObjectRef, Reply, Request};
+    use crate::scheduler::plugins::testing::{node_info, pod_info};
+    use crate::sim::testing::{Harness, Sent};
+    use crate::sim::{ActorId, EventId};
+    use std::sync::Arc;
+
+    const API: ActorId = ActorId(0);
+    const ME: ActorId = ActorId(1);
+
+    fn node(name: &str, cpu_m: i64) -> ObjectRef {
+        let mut n = node_info(name, cpu_m, 8 << 30, 110).node;
+        n.status.capacity = n.status.allocatable.clone();
+        Arc::new(Object::Node(n))
+    }
+
+    fn pending(name: &str, cpu_m: i64) -> ObjectRef {
+        let (mut p, _) = pod_info(cpu_m, 1 << 20);
+        p.metadata.name = name.into();
+        p.metadata.namespace = "default".into();
+        p.metadata.uid = format!("uid-{name}");
+        p.spec.scheduler_name = "default-scheduler".into();
+        Arc::new(Object::Pod(p))
+    }
+
+    fn requests(sent: Vec<Sent<Msg>>) -> (Vec<Request>, Vec<u64>) {
+        let mut reqs = Vec::new();
+        let mut timers = Vec::new();
+        for s in sent {
+            match s {
+                Sent::Message { msg: Msg::Request(r), .. } => reqs.push(*r),
+                Sent::Timer { tag, .. } => timers.push(tag),
+                _ => {}
+            }
+        }
+        (reqs, timers)
+    }
+
+    /// Starts a scheduler that sees `nodes` and `pods`, and runs its queue dry.
+    fn run(nodes: Vec<ObjectRef>, pods: Vec<ObjectRef>) -> (Vec<Request>, Harness<Msg>) {
+        let mut h = Harness::new(&["kube-apiserver", "kube-scheduler"], ME, 3);
+        let mut s = Scheduler::new(ApiClient::new(API), Profile::default_profile(), QueueConfig::default());
+        let (lists, _) = requests(h.feed(&mut s, Input::Start));
+        let mut out = Vec::new();
+        let mut timers = Vec::new();
+        for (r, items) in lists.into_iter().zip([nodes, pods]) {
+            let resp = Response { id: r.id, result: Ok(Reply::List { items, resource_version: 5 }) };
+            let (rq, t) = requests(h.feed(&mut s, Input::Message { from: API, msg: Msg::Response(Box::new(resp)) }));
+            out.extend(rq.into_iter().filter(|r| !matches!(r.op, crate::api::Op::Watch { .. })));
+            timers.extend(t);
+        }
+        while let Some(pos) = timers.iter().position(|t| *t == TIMER_SCHEDULE) {
+            timers.remove(pos);
+            let (rq, t) = requests(h.feed(&mut s, Input::Timer { id: EventId(0), tag: TIMER_SCHEDULE }));
+            out.extend(rq);
+            timers.extend(t);
+        }
+        (out, h)
+    }
+
+    #[test]
+    fn binds_to_the_least_allocated_node_and_traces_the_decision() {
+        let (reqs, h) = run(vec![node("small", 2000), node("big", 8000)], vec![pending("p", 1000)]);
+        assert_eq!(reqs.len(), 1);
+        match &reqs[0].op {
+            crate::api::Op::Bind { name, node, uid, .. } => {
+                assert_eq!((name.as_str(), node.as_str(), uid.as_str()), ("p", "big", "uid-p"));
+            }
+            other => panic!("expected a bind, got {other:?}"),
+        }
+        let v: serde_json::Value = serde_json::from_str(&h.trace_lines()[0]).unwrap();
+        assert_eq!(v["verb"], "schedule");
+        assert_eq!(v["object"]["selected"], "big");
+        assert_eq!(v["object"]["feasible"], 2);
+        assert_eq!(v["object"]["candidates"][0]["node"], "big");
+    }
+
+    #[test]
+    fn assumed_pods_count_before_the_bind_is_seen() {
+        // Two pods of 1500m on two 2000m nodes: the second must go to the other node.
+        let (reqs, _) = run(
+            vec![node("a", 2000), node("b", 2000)],
+            vec![pending("p1", 1500), pending("p2", 1500)],
+        );
+        let nodes: Vec<String> = reqs
+            .iter()
+            .filter_map(|r| match &r.op {
+                crate::api::Op::Bind { node, .. } => Some(node.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(nodes.len(), 2);
+        assert_ne!(nodes[0], nodes[1]);
+    }
+
+    #[test]
+    fn unschedulable_pod_gets_the_fit_error_condition() {
+        let (reqs, h) = run(vec![node("a", 500), node("b", 500)], vec![pending("p", 1000)]);
+        let msg = "0/2 nodes are available: 2 Insufficient cpu.";
+        match &reqs[0].op {
+            crate::api::Op::PatchStatus(Object::Pod(p)) => {
+                let c = p.condition("PodScheduled").unwrap();
+                assert_eq!((c.status.as_str(), c.reason.as_str(), c.message.as_str()), ("False", "Unschedulable", msg));
+            }
+            other => panic!("expected a status patch, got {other:?}"),
+        }
+        let v: serde_json::Value = serde_json::from_str(&h.trace_lines()[0]).unwrap();
+        assert_eq!(v["object"]["selected"], serde_json::Value::Null);
+        assert_eq!(v["object"]["message"], msg);
+    }
+
+    #[test]
+    fn ties_are_broken_by_the_seeded_pick() {
+        let nodes: Vec<NodeInfo> = ["a", "b", "c"].iter().map(|n| node_info(n, 4000, 8 << 30, 110)).collect();
+        let (p, _) = pod_info(100, 0);
+        let profile = Profile::default_profile();
+        // Always take the newest tie: the last of the equal nodes wins.
+        let (d, processed) = schedule_pod(&profile, &p, &nodes, 0, &mut |_| 0);
+        assert_eq!((d.selected.as_deref(), processed), (Some("c"), 3));
+        // Never replace: the first wins.
+        let (d, _) = schedule_pod(&profile, &p, &nodes, 0, &mut |_| 1);
+        assert_eq!(d.selected.as_deref(), Some("a"));
+    }
+}
