@@ -63,11 +63,13 @@ pub fn object_for(c: &Create) -> Object {
             if labels.is_empty() {
                 labels.insert("app".into(), r.name.value.clone());
             }
-            let mut rs = ReplicaSet::default();
-            rs.metadata = ObjectMeta {
-                name: r.name.value.clone(),
-                namespace: c.namespace().into(),
-                labels: labels.clone(),
+            let mut rs = ReplicaSet {
+                metadata: ObjectMeta {
+                    name: r.name.value.clone(),
+                    namespace: c.namespace().into(),
+                    labels: labels.clone(),
+                    ..Default::default()
+                },
                 ..Default::default()
             };
             rs.spec.replicas = Some(r.replicas as i32);
@@ -85,11 +87,13 @@ pub fn object_for(c: &Create) -> Object {
             Object::ReplicaSet(rs)
         }
         Create::Pod(p) => {
-            let mut pod = Pod::default();
-            pod.metadata = ObjectMeta {
-                name: p.name.value.clone(),
-                namespace: c.namespace().into(),
-                labels: p.labels.clone(),
+            let mut pod = Pod {
+                metadata: ObjectMeta {
+                    name: p.name.value.clone(),
+                    namespace: c.namespace().into(),
+                    labels: p.labels.clone(),
+                    ..Default::default()
+                },
                 ..Default::default()
             };
             pod.spec.containers = vec![short_container(&p.name, &p.image, p.cpu, p.memory)];
@@ -102,20 +106,12 @@ pub fn object_for(c: &Create) -> Object {
 }
 
 /// Options of one run.
+#[derive(Default)]
 pub struct RunOptions {
     /// Overrides the scenario's seed.
     pub seed: Option<u64>,
     /// Where trace records go (the digest is always computed).
     pub trace: Trace,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            seed: None,
-            trace: Trace::new(),
-        }
-    }
 }
 
 /// A simulated cluster built from a scenario.
@@ -139,7 +135,10 @@ impl Cluster {
             .as_ref()
             .map_or(DEFAULT_API_LATENCY, latency);
         let mut sim = Sim::new(seed, lat, opts.trace);
-        let apiserver = sim.add_actor(APISERVER, Box::new(ApiServer::new(ApiServerConfig::default())));
+        let apiserver = sim.add_actor(
+            APISERVER,
+            Box::new(ApiServer::new(ApiServerConfig::default())),
+        );
         sim.network_mut().set_hub(apiserver);
         let client = ApiClient::new(apiserver);
 
@@ -147,7 +146,7 @@ impl Cluster {
         for a in &scenario.actions {
             let at = SimTime(a.at.0.as_micros());
             if let Some(c) = &a.create {
-                commands.push((at, Command::Create(object_for(c))));
+                commands.push((at, Command::Create(Box::new(object_for(c)))));
             }
             if let Some(s) = &a.scale {
                 commands.push((
@@ -182,7 +181,10 @@ impl Cluster {
         );
         let rsc = sim.add_actor(
             REPLICASET_CONTROLLER,
-            Box::new(ReplicaSetController::new(client.clone(), ReplicaSetConfig::default())),
+            Box::new(ReplicaSetController::new(
+                client.clone(),
+                ReplicaSetConfig::default(),
+            )),
         );
 
         let mut runtime = RuntimeConfig::default();
@@ -331,8 +333,10 @@ impl Cluster {
             }
         }
         self.sim.run_until(end);
+        // End-of-run expectations hold for the scenario's end, not an earlier --until.
+        let reached_end = end >= SimTime(self.scenario.run_for.0.as_micros());
         for (e, o) in exps.iter().zip(outcomes.iter_mut()) {
-            if e.when() == When::End {
+            if e.when() == When::End && reached_end {
                 let n = e.pod_count().count(self.store());
                 *o = Outcome::from_count(e, n, end);
             }

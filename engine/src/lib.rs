@@ -5,12 +5,12 @@
 //! (kubelet, container runtime), [`scenario`] (the RON schema), [`cluster`] (assembly and run),
 //! [`report`] (summaries).
 
-pub mod sim;
 pub mod api;
 pub mod client;
-pub mod controllers;
-pub mod scheduler;
-pub mod node;
-pub mod scenario;
 pub mod cluster;
+pub mod controllers;
+pub mod node;
 pub mod report;
+pub mod scenario;
+pub mod scheduler;
+pub mod sim;

@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "kubesim", version, about = "Deterministic discrete-event simulator of a Kubernetes cluster")]
+#[command(
+    name = "kubesim",
+    version,
+    about = "Deterministic discrete-event simulator of a Kubernetes cluster"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,

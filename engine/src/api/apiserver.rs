@@ -7,11 +7,11 @@
 //! DELETED), and the etcd compactor (k8s.io/apiserver/pkg/storage/etcd3/compact.go).
 
 use super::admission::admit_create;
+use super::meta::Time;
 use super::msg::{ApiError, ListOptions, Msg, Op, Reply, Request, Response, WatchEvent, WatchMsg};
 use super::object::{Kind, Object, ObjectRef};
 use super::store::{EventType, Store, StoreError, StoreEvent};
 use super::validation::validate;
-use super::meta::Time;
 use crate::sim::{Actor, ActorId, Context, Input, SimDuration};
 use std::collections::BTreeMap;
 
@@ -206,7 +206,10 @@ impl ApiServer {
                 .filter_map(|e| watch_event_for(&opts, e))
                 .collect(),
             Err(_) => {
-                send(cx, WatchEvent::Error(ApiError::gone(rv, self.store.compacted())));
+                send(
+                    cx,
+                    WatchEvent::Error(ApiError::gone(rv, self.store.compacted())),
+                );
                 return;
             }
         };
@@ -225,7 +228,11 @@ impl ApiServer {
         }));
     }
 
-    fn create(&mut self, mut obj: Object, cx: &mut Context<'_, Msg>) -> Result<ObjectRef, ApiError> {
+    fn create(
+        &mut self,
+        mut obj: Object,
+        cx: &mut Context<'_, Msg>,
+    ) -> Result<ObjectRef, ApiError> {
         let kind = obj.kind();
         obj.set_type_meta();
         let now = Time(cx.now());
@@ -276,7 +283,11 @@ impl ApiServer {
             .ok_or_else(|| ApiError::not_found(obj.kind(), &m.name))
     }
 
-    fn update(&mut self, mut obj: Object, _cx: &mut Context<'_, Msg>) -> Result<ObjectRef, ApiError> {
+    fn update(
+        &mut self,
+        mut obj: Object,
+        _cx: &mut Context<'_, Msg>,
+    ) -> Result<ObjectRef, ApiError> {
         let kind = obj.kind();
         let cur = self.current(&obj)?;
         let expected = Some(obj.meta().resource_version).filter(|rv| *rv != 0);
@@ -438,7 +449,9 @@ impl Actor<Msg> for ApiServer {
             Input::Start => {
                 cx.set_timer(self.config.compaction_interval, TIMER_COMPACT);
             }
-            Input::Timer { tag: TIMER_COMPACT, .. } => {
+            Input::Timer {
+                tag: TIMER_COMPACT, ..
+            } => {
                 self.store.compact(self.compact_next);
                 self.compact_next = self.store.revision();
                 cx.set_timer(self.config.compaction_interval, TIMER_COMPACT);

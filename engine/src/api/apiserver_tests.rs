@@ -74,9 +74,15 @@ fn watch_events(sent: &[Sent<Msg>], to: ActorId) -> Vec<String> {
                 to: t,
                 msg: Msg::Watch(w),
             } if *t == to => Some(match &w.event {
-                WatchEvent::Added(o) => format!("ADDED {} {}", o.meta().name, o.meta().resource_version),
-                WatchEvent::Modified(o) => format!("MODIFIED {} {}", o.meta().name, o.meta().resource_version),
-                WatchEvent::Deleted(o) => format!("DELETED {} {}", o.meta().name, o.meta().resource_version),
+                WatchEvent::Added(o) => {
+                    format!("ADDED {} {}", o.meta().name, o.meta().resource_version)
+                }
+                WatchEvent::Modified(o) => {
+                    format!("MODIFIED {} {}", o.meta().name, o.meta().resource_version)
+                }
+                WatchEvent::Deleted(o) => {
+                    format!("DELETED {} {}", o.meta().name, o.meta().resource_version)
+                }
                 WatchEvent::Error(e) => format!("ERROR {}", e.code),
             }),
             _ => None,
@@ -89,7 +95,13 @@ fn create_sets_server_fields_defaults_and_traces() {
     let mut h = harness();
     let mut api = ApiServer::new(ApiServerConfig::default());
     h.advance(SimDuration::from_secs(3));
-    let o = object(response(request(&mut h, &mut api, CLIENT, 1, Op::Create(pod("p1")))));
+    let o = object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        1,
+        Op::Create(pod("p1")),
+    )));
     let Object::Pod(p) = o.as_ref() else { panic!() };
     assert_eq!(p.metadata.resource_version, 1);
     assert_eq!(p.metadata.namespace, "default");
@@ -107,7 +119,10 @@ fn create_sets_server_fields_defaults_and_traces() {
     assert_eq!(v["t_us"], 3_000_000);
     assert_eq!(v["rv"], 1);
     assert_eq!(v["object"]["metadata"]["resourceVersion"], "1");
-    assert_eq!(v["object"]["metadata"]["creationTimestamp"], "2026-01-01T00:00:03Z");
+    assert_eq!(
+        v["object"]["metadata"]["creationTimestamp"],
+        "2026-01-01T00:00:03Z"
+    );
 }
 
 #[test]
@@ -116,20 +131,41 @@ fn generate_name_appends_five_random_characters() {
     let mut api = ApiServer::new(ApiServerConfig::default());
     let mut o = pod("");
     o.meta_mut().generate_name = "web-".into();
-    let got = object(response(request(&mut h, &mut api, CLIENT, 1, Op::Create(o))));
+    let got = object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        1,
+        Op::Create(o),
+    )));
     let name = &got.meta().name;
     assert_eq!(name.len(), 9, "{name}");
-    assert!(name[4..].bytes().all(|b| NAME_ALPHABET.contains(&b)), "{name}");
+    assert!(
+        name[4..].bytes().all(|b| NAME_ALPHABET.contains(&b)),
+        "{name}"
+    );
 }
 
 #[test]
 fn errors_table() {
     let mut h = harness();
     let mut api = ApiServer::new(ApiServerConfig::default());
-    let p1 = object(response(request(&mut h, &mut api, CLIENT, 1, Op::Create(pod("p1")))));
+    let p1 = object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        1,
+        Op::Create(pod("p1")),
+    )));
     let mut stale = (*p1).clone();
     // A first update moves the resourceVersion on.
-    object(response(request(&mut h, &mut api, CLIENT, 2, Op::Update(stale.clone()))));
+    object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        2,
+        Op::Update(stale.clone()),
+    )));
     let mut bad = pod("p2");
     if let Object::Pod(p) = &mut bad {
         p.spec.containers.clear();
@@ -168,7 +204,13 @@ fn errors_table() {
 fn bind_sets_node_and_condition_and_only_once() {
     let mut h = harness();
     let mut api = ApiServer::new(ApiServerConfig::default());
-    let p = object(response(request(&mut h, &mut api, CLIENT, 1, Op::Create(pod("p1")))));
+    let p = object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        1,
+        Op::Create(pod("p1")),
+    )));
     let bind = |node: &str| Op::Bind {
         namespace: "default".into(),
         name: "p1".into(),
@@ -176,7 +218,9 @@ fn bind_sets_node_and_condition_and_only_once() {
         node: node.into(),
     };
     let bound = object(response(request(&mut h, &mut api, CLIENT, 2, bind("n1"))));
-    let Object::Pod(bp) = bound.as_ref() else { panic!() };
+    let Object::Pod(bp) = bound.as_ref() else {
+        panic!()
+    };
     assert_eq!(bp.spec.node_name, "n1");
     assert_eq!(bp.condition("PodScheduled").unwrap().status, "True");
     let err = response(request(&mut h, &mut api, CLIENT, 3, bind("n2"))).unwrap_err();
@@ -195,38 +239,81 @@ fn bind_sets_node_and_condition_and_only_once() {
 fn watch_replays_from_revision_and_filters_by_node() {
     let mut h = harness();
     let mut api = ApiServer::new(ApiServerConfig::default());
-    let a = object(response(request(&mut h, &mut api, CLIENT, 1, Op::Create(pod("a")))));
-    object(response(request(&mut h, &mut api, CLIENT, 2, Op::Create(pod("b")))));
+    let a = object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        1,
+        Op::Create(pod("a")),
+    )));
+    object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        2,
+        Op::Create(pod("b")),
+    )));
     // An unfiltered watch from revision 1 replays b.
-    let sent = request(&mut h, &mut api, CLIENT, 3, Op::Watch {
-        watch_id: 7,
-        kind: Kind::Pod,
-        opts: ListOptions::default(),
-        resource_version: 1,
-    });
+    let sent = request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        3,
+        Op::Watch {
+            watch_id: 7,
+            kind: Kind::Pod,
+            opts: ListOptions::default(),
+            resource_version: 1,
+        },
+    );
     assert_eq!(watch_events(&sent, CLIENT), ["ADDED b 2"]);
     // The kubelet of n1 watches pods on n1 only.
-    let sent = request(&mut h, &mut api, KUBELET, 4, Op::Watch {
-        watch_id: 1,
-        kind: Kind::Pod,
-        opts: ListOptions { node_name: Some("n1".into()), ..Default::default() },
-        resource_version: 2,
-    });
+    let sent = request(
+        &mut h,
+        &mut api,
+        KUBELET,
+        4,
+        Op::Watch {
+            watch_id: 1,
+            kind: Kind::Pod,
+            opts: ListOptions {
+                node_name: Some("n1".into()),
+                ..Default::default()
+            },
+            resource_version: 2,
+        },
+    );
     assert!(watch_events(&sent, KUBELET).is_empty());
-    let sent = request(&mut h, &mut api, CLIENT, 5, Op::Bind {
-        namespace: "default".into(),
-        name: "a".into(),
-        uid: a.meta().uid.clone(),
-        node: "n1".into(),
-    });
+    let sent = request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        5,
+        Op::Bind {
+            namespace: "default".into(),
+            name: "a".into(),
+            uid: a.meta().uid.clone(),
+            node: "n1".into(),
+        },
+    );
     assert_eq!(watch_events(&sent, CLIENT), ["MODIFIED a 3"]);
-    assert_eq!(watch_events(&sent, KUBELET), ["ADDED a 3"], "entering the filter is ADDED");
-    let sent = request(&mut h, &mut api, CLIENT, 6, Op::Delete {
-        kind: Kind::Pod,
-        namespace: "default".into(),
-        name: "a".into(),
-        uid: None,
-    });
+    assert_eq!(
+        watch_events(&sent, KUBELET),
+        ["ADDED a 3"],
+        "entering the filter is ADDED"
+    );
+    let sent = request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        6,
+        Op::Delete {
+            kind: Kind::Pod,
+            namespace: "default".into(),
+            name: "a".into(),
+            uid: None,
+        },
+    );
     assert_eq!(watch_events(&sent, KUBELET), ["DELETED a 4"]);
     assert_eq!(watch_events(&sent, CLIENT), ["DELETED a 4"]);
 }
@@ -242,20 +329,38 @@ fn watch_from_compacted_revision_is_gone() {
         let mut l = Lease::default();
         l.metadata.name = n.to_string();
         l.metadata.namespace = "kube-node-lease".into();
-        object(response(request(&mut h, &mut api, CLIENT, i as u64, Op::Create(Object::Lease(l)))));
+        object(response(request(
+            &mut h,
+            &mut api,
+            CLIENT,
+            i as u64,
+            Op::Create(Object::Lease(l)),
+        )));
     }
     // First tick remembers revision 3, the second compacts to it.
     for _ in 0..2 {
         h.advance(SimDuration::from_secs(10));
-        h.feed(&mut api, Input::Timer { id: crate::sim::EventId(0), tag: TIMER_COMPACT });
+        h.feed(
+            &mut api,
+            Input::Timer {
+                id: crate::sim::EventId(0),
+                tag: TIMER_COMPACT,
+            },
+        );
     }
     assert_eq!(api.store().compacted(), 3);
-    let sent = request(&mut h, &mut api, CLIENT, 9, Op::Watch {
-        watch_id: 1,
-        kind: Kind::Lease,
-        opts: ListOptions::default(),
-        resource_version: 1,
-    });
+    let sent = request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        9,
+        Op::Watch {
+            watch_id: 1,
+            kind: Kind::Lease,
+            opts: ListOptions::default(),
+            resource_version: 1,
+        },
+    );
     assert_eq!(watch_events(&sent, CLIENT), ["ERROR 410"]);
 }
 
@@ -263,20 +368,47 @@ fn watch_from_compacted_revision_is_gone() {
 fn status_writes_keep_spec_and_spec_writes_keep_status() {
     let mut h = harness();
     let mut api = ApiServer::new(ApiServerConfig::default());
-    let p = object(response(request(&mut h, &mut api, CLIENT, 1, Op::Create(pod("p")))));
-    let Object::Pod(mut with_status) = (*p).clone() else { panic!() };
+    let p = object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        1,
+        Op::Create(pod("p")),
+    )));
+    let Object::Pod(mut with_status) = (*p).clone() else {
+        panic!()
+    };
     with_status.status.phase = "Running".into();
     with_status.spec.node_name = "sneaky".into();
-    let after = object(response(request(&mut h, &mut api, KUBELET, 2, Op::PatchStatus(Object::Pod(with_status)))));
-    let Object::Pod(ap) = after.as_ref() else { panic!() };
+    let after = object(response(request(
+        &mut h,
+        &mut api,
+        KUBELET,
+        2,
+        Op::PatchStatus(Object::Pod(with_status)),
+    )));
+    let Object::Pod(ap) = after.as_ref() else {
+        panic!()
+    };
     assert_eq!(ap.status.phase, "Running");
     assert_eq!(ap.spec.node_name, "", "a status write does not change spec");
     let mut spec_change = ap.clone();
     spec_change.status.phase = "Failed".into();
     spec_change.metadata.labels.insert("k".into(), "v".into());
-    let after = object(response(request(&mut h, &mut api, CLIENT, 3, Op::Update(Object::Pod(spec_change)))));
-    let Object::Pod(ap) = after.as_ref() else { panic!() };
-    assert_eq!(ap.status.phase, "Running", "an update does not change status");
+    let after = object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        3,
+        Op::Update(Object::Pod(spec_change)),
+    )));
+    let Object::Pod(ap) = after.as_ref() else {
+        panic!()
+    };
+    assert_eq!(
+        ap.status.phase, "Running",
+        "an update does not change status"
+    );
     assert_eq!(ap.metadata.labels.get("k").map(String::as_str), Some("v"));
     let v: serde_json::Value = serde_json::from_str(&h.trace_lines()[1]).unwrap();
     assert_eq!(v["verb"], "patch");

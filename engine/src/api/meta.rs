@@ -172,11 +172,7 @@ pub struct ObjectMeta {
     pub namespace: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub uid: String,
-    #[serde(
-        default,
-        skip_serializing_if = "is_zero_u64",
-        with = "rv_string"
-    )]
+    #[serde(default, skip_serializing_if = "is_zero_u64", with = "rv_string")]
     pub resource_version: u64,
     #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub generation: i64,
@@ -218,9 +214,17 @@ mod tests {
         let cases: &[(i64, Option<u32>, &str)] = &[
             (0, None, "1970-01-01T00:00:00Z"),
             (EPOCH_UNIX_SECS, None, "2026-01-01T00:00:00Z"),
-            (EPOCH_UNIX_SECS + 59 * 86_400 + 3661, None, "2026-03-01T01:01:01Z"),
+            (
+                EPOCH_UNIX_SECS + 59 * 86_400 + 3661,
+                None,
+                "2026-03-01T01:01:01Z",
+            ),
             (951_782_400, None, "2000-02-29T00:00:00Z"),
-            (EPOCH_UNIX_SECS + 10, Some(250), "2026-01-01T00:00:10.000250Z"),
+            (
+                EPOCH_UNIX_SECS + 10,
+                Some(250),
+                "2026-01-01T00:00:10.000250Z",
+            ),
         ];
         for (secs, us, want) in cases {
             assert_eq!(rfc3339(*secs, *us), *want);

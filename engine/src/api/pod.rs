@@ -206,12 +206,7 @@ impl Pod {
 
     /// Sets (or adds) a condition; the transition time changes only when the status does.
     pub fn set_condition(&mut self, type_: &str, status: &str, now: Time) {
-        match self
-            .status
-            .conditions
-            .iter_mut()
-            .find(|c| c.type_ == type_)
-        {
+        match self.status.conditions.iter_mut().find(|c| c.type_ == type_) {
             Some(c) if c.status == status => {}
             Some(c) => {
                 c.status = status.to_string();

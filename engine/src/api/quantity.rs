@@ -167,7 +167,7 @@ impl Quantity {
         let m = self.milli.unsigned_abs();
         let body = if m == 0 {
             "0".to_string()
-        } else if m % 1000 != 0 {
+        } else if !m.is_multiple_of(1000) {
             // Not a whole number of units: decimal with the milli suffix.
             match self.format {
                 Format::DecimalExponent => format!("{m}e-3"),
@@ -176,10 +176,10 @@ impl Quantity {
         } else {
             let v = m / 1000;
             match self.format {
-                Format::BinarySI if v >= 1024 && v % 1024 == 0 => {
+                Format::BinarySI if v >= 1024 && v.is_multiple_of(1024) => {
                     let mut v = v;
                     let mut i = 0;
-                    while v % 1024 == 0 && i < 6 {
+                    while v.is_multiple_of(1024) && i < 6 {
                         v /= 1024;
                         i += 1;
                     }

@@ -104,9 +104,21 @@ mod tests {
         let pod = labels(&[("app", "web"), ("tier", "front")]);
         let cases: Vec<(&str, LabelSelector, bool)> = vec![
             ("empty matches all", LabelSelector::default(), true),
-            ("equal", LabelSelector::from_labels(&labels(&[("app", "web")])), true),
-            ("not equal", LabelSelector::from_labels(&labels(&[("app", "db")])), false),
-            ("missing key", LabelSelector::from_labels(&labels(&[("x", "y")])), false),
+            (
+                "equal",
+                LabelSelector::from_labels(&labels(&[("app", "web")])),
+                true,
+            ),
+            (
+                "not equal",
+                LabelSelector::from_labels(&labels(&[("app", "db")])),
+                false,
+            ),
+            (
+                "missing key",
+                LabelSelector::from_labels(&labels(&[("x", "y")])),
+                false,
+            ),
             ("in", sel(req("tier", "In", &["front", "back"])), true),
             ("in miss", sel(req("tier", "In", &["back"])), false),
             ("notin absent key", sel(req("zone", "NotIn", &["a"])), true),

@@ -179,7 +179,10 @@ impl Store {
         if rev < self.compacted {
             return Err(StoreError::Compacted(self.compacted));
         }
-        let first = self.history.front().map_or(self.revision + 1, |e| e.revision);
+        let first = self
+            .history
+            .front()
+            .map_or(self.revision + 1, |e| e.revision);
         let skip = (rev + 1).saturating_sub(first) as usize;
         Ok(self.history.iter().skip(skip))
     }
@@ -247,7 +250,8 @@ mod tests {
             StoreError::NotFound
         );
         assert_eq!(
-            s.delete(Kind::Lease, "kube-node-lease", "zz", None).unwrap_err(),
+            s.delete(Kind::Lease, "kube-node-lease", "zz", None)
+                .unwrap_err(),
             StoreError::NotFound
         );
         assert!(s.update((*a).clone(), None).is_ok(), "unconditional update");

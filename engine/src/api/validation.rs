@@ -119,7 +119,10 @@ mod tests {
         let mut p = Pod::default();
         p.metadata.name = "p".into();
         p.metadata.namespace = "default".into();
-        assert_eq!(validate(&Object::Pod(p.clone())), ["spec.containers: Required value"]);
+        assert_eq!(
+            validate(&Object::Pod(p.clone())),
+            ["spec.containers: Required value"]
+        );
         p.spec.containers.push(Container {
             name: "c".into(),
             ..Default::default()

@@ -2,8 +2,10 @@
 //! watch error (410 Gone) re-list and diff against the cache, so the owner sees every change
 //! once. Models k8s.io/client-go/tools/cache/reflector.go and shared_informer.go.
 
-use super::client::ApiClient;
-use crate::api::{Kind, ListOptions, Msg, ObjectRef, Reply, Resource, Response, WatchEvent, WatchMsg};
+use super::apiclient::ApiClient;
+use crate::api::{
+    Kind, ListOptions, Msg, ObjectRef, Reply, Resource, Response, WatchEvent, WatchMsg,
+};
 use crate::sim::Context;
 use std::collections::BTreeMap;
 
@@ -102,7 +104,12 @@ impl Informer {
         };
         let mut fresh: BTreeMap<CacheKey, ObjectRef> = items
             .iter()
-            .map(|o| ((o.meta().namespace.clone(), o.meta().name.clone()), o.clone()))
+            .map(|o| {
+                (
+                    (o.meta().namespace.clone(), o.meta().name.clone()),
+                    o.clone(),
+                )
+            })
             .collect();
         let mut deltas = Vec::new();
         for (k, old) in std::mem::take(&mut self.cache) {
@@ -229,8 +236,13 @@ mod tests {
                     self.inf.start(&mut self.client, cx);
                     return;
                 }
-                Input::Message { msg: Msg::Response(r), .. } => self.inf.on_response(&r, &mut self.client, cx),
-                Input::Message { msg: Msg::Watch(w), .. } => self.inf.on_watch(&w, &mut self.client, cx),
+                Input::Message {
+                    msg: Msg::Response(r),
+                    ..
+                } => self.inf.on_response(&r, &mut self.client, cx),
+                Input::Message {
+                    msg: Msg::Watch(w), ..
+                } => self.inf.on_watch(&w, &mut self.client, cx),
                 _ => None,
             };
             for d in ds.unwrap_or_default() {
@@ -240,7 +252,8 @@ mod tests {
                     Delta::Updated { .. } => "update",
                     Delta::Deleted(_) => "delete",
                 };
-                self.deltas.push(format!("{what} {} {}", m.name, m.resource_version));
+                self.deltas
+                    .push(format!("{what} {} {}", m.name, m.resource_version));
             }
         }
     }
@@ -248,20 +261,52 @@ mod tests {
     fn reqs(sent: Vec<Sent<Msg>>) -> Vec<Request> {
         sent.into_iter()
             .filter_map(|s| match s {
-                Sent::Message { msg: Msg::Request(r), .. } => Some(*r),
+                Sent::Message {
+                    msg: Msg::Request(r),
+                    ..
+                } => Some(*r),
                 _ => None,
             })
             .collect()
     }
 
-    fn list_reply(h: &mut Harness<Msg>, host: &mut Host, id: u64, items: Vec<ObjectRef>, rv: u64) -> Vec<Request> {
-        let resp = Response { id, result: Ok(Reply::List { items, resource_version: rv }) };
-        reqs(h.feed(host, Input::Message { from: ActorId(0), msg: Msg::Response(Box::new(resp)) }))
+    fn list_reply(
+        h: &mut Harness<Msg>,
+        host: &mut Host,
+        id: u64,
+        items: Vec<ObjectRef>,
+        rv: u64,
+    ) -> Vec<Request> {
+        let resp = Response {
+            id,
+            result: Ok(Reply::List {
+                items,
+                resource_version: rv,
+            }),
+        };
+        reqs(h.feed(
+            host,
+            Input::Message {
+                from: ActorId(0),
+                msg: Msg::Response(Box::new(resp)),
+            },
+        ))
     }
 
-    fn event(h: &mut Harness<Msg>, host: &mut Host, watch_id: u64, event: WatchEvent) -> Vec<Request> {
+    fn event(
+        h: &mut Harness<Msg>,
+        host: &mut Host,
+        watch_id: u64,
+        event: WatchEvent,
+    ) -> Vec<Request> {
         let msg = Msg::Watch(Box::new(WatchMsg { watch_id, event }));
-        reqs(h.feed(host, Input::Message { from: ActorId(0), msg }))
+        reqs(h.feed(
+            host,
+            Input::Message {
+                from: ActorId(0),
+                msg,
+            },
+        ))
     }
 
     #[test]
@@ -273,19 +318,60 @@ mod tests {
             deltas: vec![],
         };
         let r = reqs(h.feed(&mut host, Input::Start));
-        assert!(matches!(r[0].op, Op::List { kind: Kind::Lease, .. }));
-        let r = list_reply(&mut h, &mut host, r[0].id, vec![lease("a", 1), lease("b", 2)], 2);
-        let Op::Watch { watch_id, resource_version, .. } = r[0].op else { panic!("watches after the list") };
+        assert!(matches!(
+            r[0].op,
+            Op::List {
+                kind: Kind::Lease,
+                ..
+            }
+        ));
+        let r = list_reply(
+            &mut h,
+            &mut host,
+            r[0].id,
+            vec![lease("a", 1), lease("b", 2)],
+            2,
+        );
+        let Op::Watch {
+            watch_id,
+            resource_version,
+            ..
+        } = r[0].op
+        else {
+            panic!("watches after the list")
+        };
         assert_eq!(resource_version, 2);
         assert!(host.inf.has_synced());
-        event(&mut h, &mut host, watch_id, WatchEvent::Modified(lease("a", 3)));
+        event(
+            &mut h,
+            &mut host,
+            watch_id,
+            WatchEvent::Modified(lease("a", 3)),
+        );
         event(&mut h, &mut host, 999, WatchEvent::Added(lease("zz", 4))); // another stream: ignored
-        // The watch ends with 410: re-list. Meanwhile b was deleted, c added, a unchanged.
-        let r = event(&mut h, &mut host, watch_id, WatchEvent::Error(ApiError::gone(3, 5)));
+                                                                          // The watch ends with 410: re-list. Meanwhile b was deleted, c added, a unchanged.
+        let r = event(
+            &mut h,
+            &mut host,
+            watch_id,
+            WatchEvent::Error(ApiError::gone(3, 5)),
+        );
         assert!(matches!(r[0].op, Op::List { .. }));
         assert_eq!(host.inf.relists(), 1);
-        let r = list_reply(&mut h, &mut host, r[0].id, vec![lease("a", 3), lease("c", 6)], 6);
-        assert!(matches!(r[0].op, Op::Watch { resource_version: 6, .. }));
+        let r = list_reply(
+            &mut h,
+            &mut host,
+            r[0].id,
+            vec![lease("a", 3), lease("c", 6)],
+            6,
+        );
+        assert!(matches!(
+            r[0].op,
+            Op::Watch {
+                resource_version: 6,
+                ..
+            }
+        ));
         assert_eq!(
             host.deltas,
             ["add a 1", "add b 2", "update a 3", "delete b 2", "add c 6"]

@@ -1,7 +1,7 @@
 //! `kubectl`: the user's client. Carries out timed commands (create, scale, delete) through the
 //! API server like any other client, and keeps every failure for the report.
 
-use super::client::ApiClient;
+use super::apiclient::ApiClient;
 use crate::api::{ApiError, Kind, Msg, Object, Reply, Response};
 use crate::sim::{Actor, Context, Input, SimTime};
 use std::collections::BTreeMap;
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 /// One user command.
 #[derive(Clone, Debug)]
 pub enum Command {
-    Create(Object),
+    Create(Box<Object>),
     /// Set `spec.replicas` (read, modify, write; retried on conflict).
     Scale {
         kind: Kind,
@@ -93,7 +93,7 @@ impl Kubectl {
 
     fn run(&mut self, i: usize, cx: &mut Context<'_, Msg>) {
         let id = match &self.commands[i].1 {
-            Command::Create(o) => self.client.create(cx, o.clone()),
+            Command::Create(o) => self.client.create(cx, (**o).clone()),
             Command::Scale {
                 kind,
                 namespace,

@@ -1,9 +1,9 @@
 //! What actors use to talk to the API server: the request client and informers.
 
-pub mod client;
+pub mod apiclient;
 pub mod informer;
 
-pub use client::ApiClient;
+pub use apiclient::ApiClient;
 pub use informer::{CacheKey, Delta, Informer};
 pub mod kubectl;
 

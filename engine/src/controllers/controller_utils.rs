@@ -86,18 +86,49 @@ mod tests {
     fn deletion_order_table() {
         // (name, a, b): a is deleted before b.
         let cases = [
-            ("unassigned first", pod("a", "", "Pending", false, 5), pod("b", "n1", "Pending", false, 5)),
-            ("pending before running", pod("a", "n1", "Pending", false, 5), pod("b", "n1", "Running", false, 5)),
-            ("unknown before running", pod("a", "n1", "Unknown", false, 5), pod("b", "n1", "Running", false, 5)),
-            ("not ready before ready", pod("a", "n1", "Running", false, 5), pod("b", "n1", "Running", true, 5)),
-            ("newer before older", pod("a", "n1", "Running", true, 9), pod("b", "n1", "Running", true, 5)),
-            ("uid breaks ties", pod("a", "n1", "Running", true, 5), pod("b", "n1", "Running", true, 5)),
+            (
+                "unassigned first",
+                pod("a", "", "Pending", false, 5),
+                pod("b", "n1", "Pending", false, 5),
+            ),
+            (
+                "pending before running",
+                pod("a", "n1", "Pending", false, 5),
+                pod("b", "n1", "Running", false, 5),
+            ),
+            (
+                "unknown before running",
+                pod("a", "n1", "Unknown", false, 5),
+                pod("b", "n1", "Running", false, 5),
+            ),
+            (
+                "not ready before ready",
+                pod("a", "n1", "Running", false, 5),
+                pod("b", "n1", "Running", true, 5),
+            ),
+            (
+                "newer before older",
+                pod("a", "n1", "Running", true, 9),
+                pod("b", "n1", "Running", true, 5),
+            ),
+            (
+                "uid breaks ties",
+                pod("a", "n1", "Running", true, 5),
+                pod("b", "n1", "Running", true, 5),
+            ),
         ];
         for (name, a, b) in cases {
             assert_eq!(deletion_order((&a, 1), (&b, 1)), Ordering::Less, "{name}");
-            assert_eq!(deletion_order((&b, 1), (&a, 1)), Ordering::Greater, "{name} (reversed)");
+            assert_eq!(
+                deletion_order((&b, 1), (&a, 1)),
+                Ordering::Greater,
+                "{name} (reversed)"
+            );
         }
-        let (a, b) = (pod("a", "n1", "Running", true, 5), pod("b", "n2", "Running", true, 5));
+        let (a, b) = (
+            pod("a", "n1", "Running", true, 5),
+            pod("b", "n2", "Running", true, 5),
+        );
         assert_eq!(
             deletion_order((&b, 3), (&a, 1)),
             Ordering::Less,

@@ -76,7 +76,10 @@ mod tests {
         assert!(e.satisfied("a", t0));
         e.expect("b", 0, 1, t0);
         assert!(!e.satisfied("b", SimTime(300_000_000)));
-        assert!(e.satisfied("b", SimTime(300_000_001)), "expired after 5 minutes");
+        assert!(
+            e.satisfied("b", SimTime(300_000_001)),
+            "expired after 5 minutes"
+        );
         e.deletion_observed("b");
         assert!(e.satisfied("b", t0));
     }

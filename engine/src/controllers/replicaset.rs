@@ -231,7 +231,12 @@ impl ReplicaSetController {
             for p in pods.iter().filter(|p| !p.spec.node_name.is_empty()) {
                 *per_node.entry(&p.spec.node_name).or_default() += 1;
             }
-            let rank = |p: &Pod| per_node.get(p.spec.node_name.as_str()).copied().unwrap_or(0);
+            let rank = |p: &Pod| {
+                per_node
+                    .get(p.spec.node_name.as_str())
+                    .copied()
+                    .unwrap_or(0)
+            };
             let mut ranked: Vec<(&Pod, usize)> = pods.iter().map(|p| (p, rank(p))).collect();
             ranked.sort_by(|a, b| deletion_order(*a, *b));
             let victims: Vec<(String, String, String)> = ranked[..diff]
@@ -335,18 +340,12 @@ impl ReplicaSetController {
         }
         match self.pending.remove(&resp.id) {
             Some(Pending::Create(key)) => self.on_create_result(key, resp.result.is_ok(), cx),
-            Some(Pending::Delete(key)) => {
-                if resp.result.is_err() {
-                    self.expectations.deletion_observed(&key);
-                    self.enqueue(key, cx);
-                }
+            Some(Pending::Delete(key)) if resp.result.is_err() => {
+                self.expectations.deletion_observed(&key);
+                self.enqueue(key, cx);
             }
-            Some(Pending::Status(key)) => {
-                if resp.result.is_err() {
-                    self.enqueue(key, cx);
-                }
-            }
-            None => {}
+            Some(Pending::Status(key)) if resp.result.is_err() => self.enqueue(key, cx),
+            Some(Pending::Delete(_) | Pending::Status(_)) | None => {}
         }
     }
 }
@@ -358,7 +357,9 @@ impl Actor<Msg> for ReplicaSetController {
                 self.sets.start(&mut self.client, cx);
                 self.pods.start(&mut self.client, cx);
             }
-            Input::Timer { tag: TIMER_SYNC, .. } => {
+            Input::Timer {
+                tag: TIMER_SYNC, ..
+            } => {
                 self.sync_timer_set = false;
                 while let Some(key) = self.queue.pop_front() {
                     self.queued.remove(&key);

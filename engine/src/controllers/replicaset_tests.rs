@@ -33,7 +33,10 @@ impl Bench {
     fn feed(&mut self, input: Input<Msg>) {
         for s in self.h.feed(&mut self.c, input) {
             match s {
-                Sent::Message { msg: Msg::Request(r), .. } => self.inbox.push(*r),
+                Sent::Message {
+                    msg: Msg::Request(r),
+                    ..
+                } => self.inbox.push(*r),
                 Sent::Timer { tag, .. } => self.timers.push(tag),
                 Sent::Message { .. } => {}
             }
@@ -50,7 +53,10 @@ impl Bench {
     /// Fires pending sync timers until none is left.
     fn settle(&mut self) {
         while let Some(tag) = self.timers.pop() {
-            self.feed(Input::Timer { id: EventId(0), tag });
+            self.feed(Input::Timer {
+                id: EventId(0),
+                tag,
+            });
         }
     }
 
@@ -60,13 +66,24 @@ impl Bench {
         let lists: Vec<Request> = self.inbox.drain(..).collect();
         assert_eq!(lists.len(), 2, "lists ReplicaSets and Pods");
         for (r, items) in lists.into_iter().zip([sets, pods]) {
-            self.respond(r.id, Ok(Reply::List { items, resource_version: 10 }));
+            self.respond(
+                r.id,
+                Ok(Reply::List {
+                    items,
+                    resource_version: 10,
+                }),
+            );
         }
         // Both informers now watch.
         let watches: Vec<Request> = self.inbox.drain(..).collect();
         assert_eq!(watches.len(), 2);
         for w in watches {
-            if let Op::Watch { watch_id, kind: Kind::Pod, .. } = w.op {
+            if let Op::Watch {
+                watch_id,
+                kind: Kind::Pod,
+                ..
+            } = w.op
+            {
                 self.pod_watch = watch_id;
             }
         }
@@ -125,9 +142,17 @@ fn rs(replicas: i32) -> ObjectRef {
     r.metadata.uid = "rs-uid".into();
     r.metadata.generation = 1;
     r.spec.replicas = Some(replicas);
-    r.spec.template.metadata.labels.insert("app".into(), "web".into());
+    r.spec
+        .template
+        .metadata
+        .labels
+        .insert("app".into(), "web".into());
     r.spec.template.spec = PodSpec {
-        containers: vec![Container { name: "web".into(), image: "nginx".into(), ..Default::default() }],
+        containers: vec![Container {
+            name: "web".into(),
+            image: "nginx".into(),
+            ..Default::default()
+        }],
         ..Default::default()
     };
     Arc::new(Object::ReplicaSet(r))
@@ -135,7 +160,9 @@ fn rs(replicas: i32) -> ObjectRef {
 
 fn owned_pod(name: &str, node: &str, phase: &str, ready: bool, created_s: u64) -> ObjectRef {
     let r = rs(0);
-    let Object::ReplicaSet(r) = r.as_ref() else { unreachable!() };
+    let Object::ReplicaSet(r) = r.as_ref() else {
+        unreachable!()
+    };
     let mut p = pod_from_template(r);
     p.metadata.name = name.into();
     p.metadata.uid = format!("uid-{name}");
@@ -163,7 +190,10 @@ fn creates_in_slow_start_batches() {
     }
     assert_eq!(sizes, [1, 2, 4, 3]);
     let c = &b.c;
-    assert!(!c.expectations.satisfied("default/web", b.h.now()), "10 creations not yet observed");
+    assert!(
+        !c.expectations.satisfied("default/web", b.h.now()),
+        "10 creations not yet observed"
+    );
 }
 
 #[test]

@@ -162,10 +162,30 @@ impl Kubelet {
             message: message.into(),
         };
         vec![
-            c("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-            c("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-            c("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-            c("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+            c(
+                "MemoryPressure",
+                "False",
+                "KubeletHasSufficientMemory",
+                "kubelet has sufficient memory available",
+            ),
+            c(
+                "DiskPressure",
+                "False",
+                "KubeletHasNoDiskPressure",
+                "kubelet has no disk pressure",
+            ),
+            c(
+                "PIDPressure",
+                "False",
+                "KubeletHasSufficientPID",
+                "kubelet has sufficient PID available",
+            ),
+            c(
+                "Ready",
+                "True",
+                "KubeletReady",
+                "kubelet is posting ready status",
+            ),
         ]
     }
 
@@ -458,11 +478,16 @@ impl Kubelet {
                 self.registered(cx);
             }
             (Pending::RegisterNode, Err(e)) if e.reason == "AlreadyExists" => {
-                let id = self.client.get(cx, Kind::Node, "", &self.config.node_name.clone());
+                let id = self
+                    .client
+                    .get(cx, Kind::Node, "", &self.config.node_name.clone());
                 self.track(id, Pending::RegisterNode);
             }
             (Pending::RegisterNode, Err(_)) => self.register(cx),
-            (Pending::CreateLease | Pending::UpdateLease | Pending::GetLease, Ok(Reply::Object(l))) => {
+            (
+                Pending::CreateLease | Pending::UpdateLease | Pending::GetLease,
+                Ok(Reply::Object(l)),
+            ) => {
                 self.lease = Some(l);
             }
             (Pending::CreateLease, Err(e)) if e.reason == "AlreadyExists" => self.get_lease(cx),
@@ -474,7 +499,9 @@ impl Kubelet {
 
     fn get_lease(&mut self, cx: &mut Context<'_, Msg>) {
         let name = self.config.node_name.clone();
-        let id = self.client.get(cx, Kind::Lease, NODE_LEASE_NAMESPACE, &name);
+        let id = self
+            .client
+            .get(cx, Kind::Lease, NODE_LEASE_NAMESPACE, &name);
         self.track(id, Pending::GetLease);
     }
 
@@ -562,7 +589,10 @@ mod tests {
         fn feed(&mut self, input: Input<Msg>) {
             for s in self.h.feed(&mut self.k, input) {
                 match s {
-                    Sent::Message { msg: Msg::Request(r), .. } => self.reqs.push(*r),
+                    Sent::Message {
+                        msg: Msg::Request(r),
+                        ..
+                    } => self.reqs.push(*r),
                     Sent::Timer { at, tag } => self.timers.push((at, tag)),
                     _ => {}
                 }
@@ -570,8 +600,14 @@ mod tests {
         }
 
         fn ok(&mut self, id: u64, o: Object) {
-            let resp = Response { id, result: Ok(Reply::Object(Arc::new(o))) };
-            self.feed(Input::Message { from: API, msg: Msg::Response(Box::new(resp)) });
+            let resp = Response {
+                id,
+                result: Ok(Reply::Object(Arc::new(o))),
+            };
+            self.feed(Input::Message {
+                from: API,
+                msg: Msg::Response(Box::new(resp)),
+            });
         }
 
         fn take(&mut self) -> Vec<Request> {
@@ -579,10 +615,17 @@ mod tests {
         }
 
         fn fire(&mut self, tag: u64) -> SimTime {
-            let i = self.timers.iter().position(|(_, t)| *t == tag).expect("timer set");
+            let i = self
+                .timers
+                .iter()
+                .position(|(_, t)| *t == tag)
+                .expect("timer set");
             let (at, _) = self.timers.remove(i);
             self.h.set_now(at);
-            self.feed(Input::Timer { id: EventId(0), tag });
+            self.feed(Input::Timer {
+                id: EventId(0),
+                tag,
+            });
             at
         }
     }
@@ -592,7 +635,9 @@ mod tests {
         let mut b = Bench::new();
         b.feed(Input::Start);
         let reqs = b.take();
-        let Op::Create(Object::Node(n)) = &reqs[0].op else { panic!("registers the node first") };
+        let Op::Create(Object::Node(n)) = &reqs[0].op else {
+            panic!("registers the node first")
+        };
         assert_eq!(n.metadata.labels["topology.kubernetes.io/zone"], "zone-a");
         assert_eq!(n.metadata.labels["kubernetes.io/hostname"], "n1");
         assert!(n.is_ready());
@@ -600,8 +645,16 @@ mod tests {
         stored.metadata.uid = "node-uid".into();
         b.ok(reqs[0].id, Object::Node(stored));
         let reqs = b.take();
-        assert!(matches!(reqs[0].op, Op::List { kind: Kind::Pod, .. }));
-        let Op::Create(Object::Lease(l)) = &reqs[1].op else { panic!("creates its lease") };
+        assert!(matches!(
+            reqs[0].op,
+            Op::List {
+                kind: Kind::Pod,
+                ..
+            }
+        ));
+        let Op::Create(Object::Lease(l)) = &reqs[1].op else {
+            panic!("creates its lease")
+        };
         assert_eq!(l.metadata.namespace, "kube-node-lease");
         assert_eq!(l.spec.lease_duration_seconds, Some(40));
         assert_eq!(l.metadata.owner_references[0].uid, "node-uid");
@@ -614,7 +667,9 @@ mod tests {
             assert!((10_000_000..10_400_000).contains(&gap), "renewal gap {gap}");
             last = at;
             let reqs = b.take();
-            let Op::Update(Object::Lease(l)) = &reqs[0].op else { panic!("renews the lease") };
+            let Op::Update(Object::Lease(l)) = &reqs[0].op else {
+                panic!("renews the lease")
+            };
             assert_eq!(l.spec.renew_time, Some(MicroTime(at)));
             b.ok(reqs[0].id, Object::Lease(l.clone()));
         }
@@ -629,11 +684,24 @@ mod tests {
         b.ok(r[0].id, node.clone());
         let r = b.take();
         let list_id = r[0].id;
-        let resp = Response { id: list_id, result: Ok(Reply::List { items: vec![], resource_version: 3 }) };
-        b.feed(Input::Message { from: API, msg: Msg::Response(Box::new(resp)) });
+        let resp = Response {
+            id: list_id,
+            result: Ok(Reply::List {
+                items: vec![],
+                resource_version: 3,
+            }),
+        };
+        b.feed(Input::Message {
+            from: API,
+            msg: Msg::Response(Box::new(resp)),
+        });
         let watch_id = match &b.take()[0].op {
             Op::Watch { watch_id, opts, .. } => {
-                assert_eq!(opts.node_name.as_deref(), Some("n1"), "watches its own pods only");
+                assert_eq!(
+                    opts.node_name.as_deref(),
+                    Some("n1"),
+                    "watches its own pods only"
+                );
                 *watch_id
             }
             other => panic!("expected a watch, got {other:?}"),
@@ -643,23 +711,38 @@ mod tests {
         p.metadata.namespace = "default".into();
         p.metadata.uid = "u1".into();
         p.spec.node_name = "n1".into();
-        p.spec.containers.push(Container { name: "web".into(), image: "nginx:1.27".into(), ..Default::default() });
+        p.spec.containers.push(Container {
+            name: "web".into(),
+            image: "nginx:1.27".into(),
+            ..Default::default()
+        });
         b.h.set_now(SimTime(1_000_000));
         b.feed(Input::Message {
             from: API,
-            msg: Msg::Watch(Box::new(WatchMsg { watch_id, event: WatchEvent::Added(Arc::new(Object::Pod(p))) })),
+            msg: Msg::Watch(Box::new(WatchMsg {
+                watch_id,
+                event: WatchEvent::Added(Arc::new(Object::Pod(p))),
+            })),
         });
         let r = b.take();
-        let Op::PatchStatus(Object::Pod(creating)) = &r[0].op else { panic!("reports ContainerCreating") };
+        let Op::PatchStatus(Object::Pod(creating)) = &r[0].op else {
+            panic!("reports ContainerCreating")
+        };
         assert_eq!(creating.status.phase, "Pending");
-        let waiting = creating.status.container_statuses[0].state.waiting.as_ref().unwrap();
+        let waiting = creating.status.container_statuses[0]
+            .state
+            .waiting
+            .as_ref()
+            .unwrap();
         assert_eq!(waiting.reason, "ContainerCreating");
         // sandbox 500 + pull 2000 + create 50 + start 50 ms.
         let (at, tag) = *b.timers.iter().find(|(_, t)| *t >= TIMER_POD_BASE).unwrap();
         assert_eq!(at, SimTime(1_000_000 + 2_600_000));
         b.fire(tag);
         let r = b.take();
-        let Op::PatchStatus(Object::Pod(running)) = &r[0].op else { panic!("reports Running") };
+        let Op::PatchStatus(Object::Pod(running)) = &r[0].op else {
+            panic!("reports Running")
+        };
         assert_eq!(running.status.phase, "Running");
         assert!(running.is_ready());
         assert_eq!(running.status.pod_ip, "10.64.0.2");

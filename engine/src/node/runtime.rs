@@ -121,10 +121,18 @@ mod tests {
             ("cached image", pod(&["cached:1"]), 100 + 30),
             ("new image pulled", pod(&["nginx:1.27"]), 100 + 1000 + 30),
             ("now cached", pod(&["nginx:1.27"]), 100 + 30),
-            ("two containers, one pull", pod(&["nginx:1.27", "redis:7"]), 100 + 30 + 1000 + 30),
+            (
+                "two containers, one pull",
+                pod(&["nginx:1.27", "redis:7"]),
+                100 + 30 + 1000 + 30,
+            ),
         ];
         for (name, p, want_ms) in cases {
-            assert_eq!(rt.start_pod(&p, &mut rng), SimDuration::from_millis(want_ms), "{name}");
+            assert_eq!(
+                rt.start_pod(&p, &mut rng),
+                SimDuration::from_millis(want_ms),
+                "{name}"
+            );
         }
         assert!(rt.has_image("redis:7"));
     }

@@ -12,8 +12,13 @@ use std::fmt::Write;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// Held; for `by`, the first time it held.
-    Pass { at: SimTime, observed: u32 },
-    Fail { observed: u32 },
+    Pass {
+        at: SimTime,
+        observed: u32,
+    },
+    Fail {
+        observed: u32,
+    },
     /// The run stopped before its time (`--until`).
     NotReached,
 }

@@ -1,6 +1,6 @@
 //! Expectations: checking pod counts against the store, and describing them.
 
-use super::schema::{Expectation, PodCount, Phase};
+use super::schema::{Expectation, Phase, PodCount};
 use crate::api::{Kind, Object, Store};
 use crate::sim::SimTime;
 

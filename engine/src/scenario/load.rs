@@ -27,7 +27,11 @@ impl fmt::Display for ScenarioError {
         if self.line == 0 {
             write!(f, "{}: {}", self.file, self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.col, self.message
+            )
         }
     }
 }
@@ -65,11 +69,17 @@ fn parse_raw(src: &str, fail: Option<(u32, String)>) -> Result<Scenario, ron::er
 }
 
 fn spanned(file: &str, e: &ron::error::SpannedError) -> ScenarioError {
+    let message = match &e.code {
+        ron::Error::IntegerOutOfBounds => {
+            "expected a non-negative whole number in range here (integer out of bounds)".into()
+        }
+        code => code.to_string(),
+    };
     ScenarioError {
         file: file.into(),
         line: e.span.start.line,
         col: e.span.start.col,
-        message: e.code.to_string(),
+        message,
     }
 }
 
@@ -158,20 +168,38 @@ fn check(s: &Scenario) -> Problems {
     let mut pools: BTreeSet<&str> = BTreeSet::new();
     for pool in &s.cluster.node_pools {
         if !pools.insert(pool.name.as_str()) {
-            push(&mut p, &pool.name, format!("duplicate node pool name {:?}", pool.name.value));
+            push(
+                &mut p,
+                &pool.name,
+                format!("duplicate node pool name {:?}", pool.name.value),
+            );
         }
         if !is_dns1123_subdomain(&pool.name) {
-            push(&mut p, &pool.name, format!("expected {name_msg} as node pool name, found {:?}", pool.name.value));
+            push(
+                &mut p,
+                &pool.name,
+                format!(
+                    "expected {name_msg} as node pool name, found {:?}",
+                    pool.name.value
+                ),
+            );
         }
         for n in pool.node_names() {
             if !nodes.insert(n.clone()) {
-                push(&mut p, &pool.name, format!("node name {n:?} is made by two node pools"));
+                push(
+                    &mut p,
+                    &pool.name,
+                    format!("node name {n:?} is made by two node pools"),
+                );
             }
         }
     }
     if let Some(l) = &s.cluster.api_latency {
         if l.min > l.max {
-            p.push((0, format!("cluster.api_latency: min {} is above max {}", l.min, l.max)));
+            p.push((
+                0,
+                format!("cluster.api_latency: min {} is above max {}", l.min, l.max),
+            ));
         }
     }
 
@@ -188,50 +216,92 @@ fn check(s: &Scenario) -> Problems {
             .filter(|b| **b)
             .count();
         if n != 1 {
-            push(&mut p, &a.at, format!(
+            push(
+                &mut p,
+                &a.at,
+                format!(
                 "expected exactly one of `create`, `scale` or `delete` in this action, found {n}"
-            ));
+            ),
+            );
         }
         if a.at.0 > end {
-            push(&mut p, &a.at, format!(
+            push(
+                &mut p,
+                &a.at,
+                format!(
                 "action at {} comes after the end of the run (run_for: {}) and would never happen",
                 a.at.value, s.run_for
-            ));
+            ),
+            );
         }
         if let Some(c) = &a.create {
             let key = (c.kind(), c.namespace().to_string(), c.name().value.clone());
             if !is_dns1123_subdomain(c.name()) {
-                push(&mut p, c.name(), format!("expected {name_msg} as object name, found {:?}", c.name().value));
+                push(
+                    &mut p,
+                    c.name(),
+                    format!(
+                        "expected {name_msg} as object name, found {:?}",
+                        c.name().value
+                    ),
+                );
             }
             if live.get(&key) == Some(&true) {
-                push(&mut p, c.name(), format!(
-                    "duplicate name: {} {:?} already exists in namespace {:?} at {}",
-                    c.kind(), c.name().value, c.namespace(), a.at.value
-                ));
+                push(
+                    &mut p,
+                    c.name(),
+                    format!(
+                        "duplicate name: {} {:?} already exists in namespace {:?} at {}",
+                        c.kind(),
+                        c.name().value,
+                        c.namespace(),
+                        a.at.value
+                    ),
+                );
             }
             live.insert(key, true);
-            ever.insert((c.kind().to_string(), c.namespace().to_string(), c.name().value.clone()));
+            ever.insert((
+                c.kind().to_string(),
+                c.namespace().to_string(),
+                c.name().value.clone(),
+            ));
             let image = match c {
                 Create::ReplicaSet(r) => &r.image,
                 Create::Pod(pd) => &pd.image,
             };
             if image.is_empty() {
-                push(&mut p, c.name(), "expected a container image, found an empty string".into());
+                push(
+                    &mut p,
+                    c.name(),
+                    "expected a container image, found an empty string".into(),
+                );
             }
             if let Create::Pod(pd) = c {
                 if let Some(nn) = &pd.node_name {
                     if !nodes.contains(nn.as_str()) {
-                        push(&mut p, nn, format!("node_name: no node {:?} in the cluster", nn.value));
+                        push(
+                            &mut p,
+                            nn,
+                            format!("node_name: no node {:?} in the cluster", nn.value),
+                        );
                     }
                 }
             }
         }
-        let target = a.scale.as_ref().map(|x| &x.target).or(a.delete.as_ref().map(|x| &x.target));
+        let target = a
+            .scale
+            .as_ref()
+            .map(|x| &x.target)
+            .or(a.delete.as_ref().map(|x| &x.target));
         if let Some(t) = target {
             match Kind::parse(&t.kind) {
                 Some(kind @ (Kind::ReplicaSet | Kind::Pod)) => {
                     if a.scale.is_some() && kind != Kind::ReplicaSet {
-                        push(&mut p, t, format!("expected a ReplicaSet to scale, found {}", t.value));
+                        push(
+                            &mut p,
+                            t,
+                            format!("expected a ReplicaSet to scale, found {}", t.value),
+                        );
                     }
                     let key = (kind, t.namespace.clone(), t.name.clone());
                     if live.get(&key) != Some(&true) {
@@ -244,10 +314,15 @@ fn check(s: &Scenario) -> Problems {
                         live.insert(key, false);
                     }
                 }
-                _ => push(&mut p, t, format!(
-                    "expected kind ReplicaSet or Pod in {:?}, found {:?}",
-                    t.value.to_string(), t.kind
-                )),
+                _ => push(
+                    &mut p,
+                    t,
+                    format!(
+                        "expected kind ReplicaSet or Pod in {:?}, found {:?}",
+                        t.value.to_string(),
+                        t.kind
+                    ),
+                ),
             }
         }
     }
@@ -256,7 +331,11 @@ fn check(s: &Scenario) -> Problems {
     for e in &s.expect {
         let when = match (&e.at, &e.by) {
             (Some(a), Some(_)) => {
-                push(&mut p, a, "expected at most one of `at` and `by` in an expectation, found both".into());
+                push(
+                    &mut p,
+                    a,
+                    "expected at most one of `at` and `by` in an expectation, found both".into(),
+                );
                 None
             }
             (Some(t), None) | (None, Some(t)) => Some(t),
@@ -273,7 +352,10 @@ fn check(s: &Scenario) -> Problems {
         let counts = [e.pods.as_ref(), e.running.as_ref()];
         let given: Vec<_> = counts.iter().flatten().collect();
         if given.len() != 1 {
-            let msg = format!("expected exactly one of `pods` or `running` in an expectation, found {}", given.len());
+            let msg = format!(
+                "expected exactly one of `pods` or `running` in an expectation, found {}",
+                given.len()
+            );
             match when {
                 Some(t) => push(&mut p, t, msg),
                 None => p.push((0, msg)),
@@ -284,7 +366,11 @@ fn check(s: &Scenario) -> Problems {
         let anchor: Option<u32> = when.map(|t| t.id).or(c.owner.as_ref().map(|o| o.id));
         if let Some(o) = &c.owner {
             if !ever.contains(&(o.kind.clone(), o.namespace.clone(), o.name.clone())) {
-                push(&mut p, o, format!("owner {}: no action creates it", o.value));
+                push(
+                    &mut p,
+                    o,
+                    format!("owner {}: no action creates it", o.value),
+                );
             }
         }
         for n in c.on.iter().chain(&c.not_on) {
@@ -292,10 +378,17 @@ fn check(s: &Scenario) -> Problems {
                 push(&mut p, n, format!("no node {:?} in the cluster", n.value));
             }
         }
-        let bounds = [c.count.is_some(), c.at_least.is_some() || c.at_most.is_some()];
+        let bounds = [
+            c.count.is_some(),
+            c.at_least.is_some() || c.at_most.is_some(),
+        ];
         let msg = match bounds {
-            [false, false] => Some("expected `count`, `at_least` or `at_most` in a pod count, found none"),
-            [true, true] => Some("expected either `count` or `at_least`/`at_most` in a pod count, found both"),
+            [false, false] => {
+                Some("expected `count`, `at_least` or `at_most` in a pod count, found none")
+            }
+            [true, true] => {
+                Some("expected either `count` or `at_least`/`at_most` in a pod count, found both")
+            }
             _ => None,
         };
         if let Some(m) = msg {
@@ -306,4 +399,194 @@ fn check(s: &Scenario) -> Problems {
         p.push((0, "run_for: expected a positive duration, found 0s".into()));
     }
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"Scenario(
+    name: "t",
+    run_for: "2m",
+    cluster: (
+        node_pools: [
+            (name: "worker", count: 2, cpu: "4", memory: "16Gi"),
+        ],
+    ),
+    actions: [
+        (at: "1s", create: ReplicaSet((name: "web", replicas: 2, image: "nginx"))),
+    ],
+    expect: [
+        (by: "1m", running: (owner: "ReplicaSet/web", count: 2)),
+    ],
+)"#;
+
+    const CREATE: &str =
+        r#"        (at: "1s", create: ReplicaSet((name: "web", replicas: 2, image: "nginx"))),"#;
+
+    fn edit(from: &str, to: &str) -> String {
+        assert!(BASE.contains(from), "{from}");
+        BASE.replacen(from, to, 1)
+    }
+
+    fn add_action(line: &str) -> String {
+        edit(CREATE, &format!("{CREATE}\n{line}"))
+    }
+
+    #[test]
+    fn base_scenario_loads() {
+        let s = parse_str(BASE, "t.ron").unwrap();
+        assert_eq!(s.cluster.node_pools[0].pods, 110, "maxPods default");
+        assert_eq!(s.seed, 0);
+    }
+
+    /// Each malformed scenario's first error is at this line and column and contains this text.
+    #[test]
+    fn errors_name_line_column_and_what_was_expected() {
+        let cases: Vec<(&str, String, (usize, usize), &str)> = vec![
+            (
+                "unknown field",
+                edit("count: 2, cpu", "count: 2, colour: \"red\", cpu"),
+                (6, 40),
+                "Unexpected field named `colour` in `NodePool`",
+            ),
+            (
+                "bad quantity",
+                edit("cpu: \"4\"", "cpu: \"4x\""),
+                (6, 46),
+                "expected a quantity such as \"500m\"",
+            ),
+            (
+                "negative quantity",
+                edit("\"16Gi\"", "\"-1Gi\""),
+                (6, 59),
+                "expected a non-negative quantity, found negative quantity \"-1Gi\"",
+            ),
+            (
+                "bad duration",
+                edit("\"2m\"", "\"2 minutes\""),
+                (3, 15),
+                "expected a duration",
+            ),
+            (
+                "negative replicas",
+                edit("replicas: 2", "replicas: -2"),
+                (10, 64),
+                "expected a non-negative whole number",
+            ),
+            (
+                "syntax",
+                edit("name: \"t\",", "name: \"t\""),
+                (3, 5),
+                "Expected comma",
+            ),
+            (
+                "duplicate name",
+                add_action(
+                    r#"        (at: "2s", create: ReplicaSet((name: "web", replicas: 1, image: "nginx"))),"#,
+                ),
+                (11, 47),
+                "duplicate name: ReplicaSet \"web\" already exists",
+            ),
+            (
+                "scale of a missing object",
+                add_action(
+                    r#"        (at: "3s", scale: (target: "ReplicaSet/wbe", replicas: 5)),"#,
+                ),
+                (11, 37),
+                "ReplicaSet/wbe does not exist at 3s",
+            ),
+            (
+                "scale before create",
+                add_action(
+                    r#"        (at: "0s", scale: (target: "ReplicaSet/web", replicas: 5)),"#,
+                ),
+                (11, 37),
+                "ReplicaSet/web does not exist at 0s",
+            ),
+            (
+                "action after the end",
+                add_action(r#"        (at: "3m", delete: (target: "ReplicaSet/web")),"#),
+                (11, 15),
+                "comes after the end of the run",
+            ),
+            (
+                "two things in one action",
+                add_action(
+                    r#"        (at: "3s", scale: (target: "ReplicaSet/web", replicas: 5), delete: (target: "ReplicaSet/web")),"#,
+                ),
+                (11, 15),
+                "expected exactly one of `create`, `scale` or `delete`",
+            ),
+            (
+                "bad target",
+                add_action(r#"        (at: "3s", delete: (target: "web")),"#),
+                (11, 38),
+                "expected an object reference",
+            ),
+            (
+                "unknown owner",
+                edit("owner: \"ReplicaSet/web\"", "owner: \"ReplicaSet/db\""),
+                (13, 38),
+                "owner ReplicaSet/db: no action creates it",
+            ),
+            (
+                "unknown node",
+                edit("count: 2)", "count: 2, not_on: [\"worker-9\"])"),
+                (13, 75),
+                "no node \"worker-9\" in the cluster",
+            ),
+            (
+                "no bound",
+                edit(", count: 2))", "))"),
+                (13, 15),
+                "expected `count`, `at_least` or `at_most`",
+            ),
+            (
+                "bad object name",
+                edit("name: \"web\"", "name: \"Web_1\""),
+                (10, 47),
+                "lowercase RFC 1123",
+            ),
+            (
+                "expectation after the end",
+                edit("(by: \"1m\"", "(by: \"5m\""),
+                (13, 15),
+                "would never be checked",
+            ),
+        ];
+        let mut wrong = Vec::new();
+        for (name, src, (line, col), text) in cases {
+            let errs = parse_str(&src, "t.ron").expect_err(name).0;
+            let e = &errs[0];
+            if (e.line, e.col) != (line, col) || !e.message.contains(text) {
+                wrong.push(format!("{name}: want {line}:{col} {text:?}, got {e}"));
+            }
+            assert!(e
+                .to_string()
+                .starts_with(&format!("t.ron:{}:{}: ", e.line, e.col)));
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let src = edit(
+            "cpu: \"4\", memory: \"16Gi\"",
+            "cpu: \"4\", memory: \"16Gi\"",
+        );
+        let src = src.replace("owner: \"ReplicaSet/web\"", "owner: \"ReplicaSet/x\"");
+        let src = src.replace("(at: \"1s\"", "(at: \"9m\"");
+        let errs = parse_str(&src, "t.ron").unwrap_err().0;
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(errs[0].line < errs[1].line, "in file order");
+    }
+
+    #[test]
+    fn scenarios_built_in_code_are_checked_too() {
+        let mut s = parse_str(BASE, "t.ron").unwrap();
+        s.expect[0].running.as_mut().unwrap().count = None;
+        let e = validate(&s).unwrap_err();
+        assert!(e.to_string().contains("expected `count`"), "{e}");
+    }
 }

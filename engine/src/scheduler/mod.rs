@@ -4,8 +4,8 @@ pub mod framework;
 pub mod plugins;
 pub mod profile;
 pub mod queue;
-pub mod scheduler;
+pub mod schedule_one;
 
 pub use profile::Profile;
 pub use queue::QueueConfig;
-pub use scheduler::{schedule_pod, Decision, Scheduler};
+pub use schedule_one::{schedule_pod, Decision, Scheduler};

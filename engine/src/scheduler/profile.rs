@@ -40,7 +40,8 @@ impl Profile {
         }
         let mut pct = self.percentage_of_nodes_to_score;
         if pct == 0 {
-            pct = (50usize.saturating_sub(all_nodes / 125)).max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND);
+            pct = (50usize.saturating_sub(all_nodes / 125))
+                .max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND);
         }
         let n = all_nodes * pct.min(100) / 100;
         n.max(MIN_FEASIBLE_NODES_TO_FIND)
@@ -55,7 +56,15 @@ mod tests {
     #[test]
     fn num_feasible_nodes_to_find_table() {
         let p = Profile::default_profile();
-        for (nodes, want) in [(10, 10), (50, 50), (100, 100), (1000, 420), (5000, 500), (10000, 500), (6000, 300)] {
+        for (nodes, want) in [
+            (10, 10),
+            (50, 50),
+            (100, 100),
+            (1000, 420),
+            (5000, 500),
+            (10000, 500),
+            (6000, 300),
+        ] {
             assert_eq!(p.num_feasible_nodes_to_find(nodes), want, "{nodes} nodes");
         }
         let fixed = Profile {

@@ -132,7 +132,10 @@ impl SchedulingQueue {
     pub fn pop(&mut self, now: SimTime) -> Option<CacheKey> {
         let first = self.active.pop_first()?;
         let key = first.3;
-        let e = self.entries.get_mut(&key).expect("active pods have entries");
+        let e = self
+            .entries
+            .get_mut(&key)
+            .expect("active pods have entries");
         e.attempts += 1;
         e.last_attempt = now;
         e.at = Where::InFlight;
@@ -215,7 +218,9 @@ impl SchedulingQueue {
         let keys: Vec<CacheKey> = self
             .entries
             .iter()
-            .filter(|(_, e)| e.at == Where::Unschedulable && now.since(e.unschedulable_since) > limit)
+            .filter(|(_, e)| {
+                e.at == Where::Unschedulable && now.since(e.unschedulable_since) > limit
+            })
             .map(|(k, _)| k.clone())
             .collect();
         for k in keys {
@@ -255,7 +260,9 @@ mod tests {
     #[test]
     fn backoff_sequence_doubles_to_the_cap() {
         let q = SchedulingQueue::new(QueueConfig::default());
-        let got: Vec<u64> = (1..=6).map(|a| q.backoff_duration(a).0 / 1_000_000).collect();
+        let got: Vec<u64> = (1..=6)
+            .map(|a| q.backoff_duration(a).0 / 1_000_000)
+            .collect();
         assert_eq!(got, [1, 2, 4, 8, 10, 10]);
     }
 
@@ -277,7 +284,11 @@ mod tests {
         q.add_unschedulable(&k, SimTime(0));
         assert_eq!(q.unschedulable_len(), 1);
         q.move_all_unschedulable(SimTime(500_000));
-        assert_eq!(q.backoff_len(), 1, "still backing off (1 s after the first attempt)");
+        assert_eq!(
+            q.backoff_len(),
+            1,
+            "still backing off (1 s after the first attempt)"
+        );
         q.flush_backoff(SimTime(999_999));
         assert_eq!(q.active_len(), 0);
         q.flush_backoff(SimTime(1_000_000));

@@ -215,7 +215,13 @@ mod tests {
     #[test]
     fn non_hub_and_self_messages_are_immediate() {
         let mut n = net();
-        assert_eq!(n.delivery(SimTime(7), ActorId(1), ActorId(2)), Some(SimTime(7)));
-        assert_eq!(n.delivery(SimTime(7), ActorId(0), ActorId(0)), Some(SimTime(7)));
+        assert_eq!(
+            n.delivery(SimTime(7), ActorId(1), ActorId(2)),
+            Some(SimTime(7))
+        );
+        assert_eq!(
+            n.delivery(SimTime(7), ActorId(0), ActorId(0)),
+            Some(SimTime(7))
+        );
     }
 }

@@ -290,7 +290,10 @@ mod tests {
         sim.post_at(SimTime(3_600_000), p, p, 0); // tells the pinger to cancel its timer
         sim.run_until(SimTime(10_000_000));
         let got = sim.actor::<Pinger>(p).unwrap().got.len();
-        assert_eq!(got, 3, "echoes of pings at 1s, 2s, 3s; none after the cancel");
+        assert_eq!(
+            got, 3,
+            "echoes of pings at 1s, 2s, 3s; none after the cancel"
+        );
     }
 
     #[test]

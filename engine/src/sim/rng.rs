@@ -105,8 +105,14 @@ mod tests {
 
     #[test]
     fn stream_ids_depend_on_the_name_only() {
-        assert_eq!(actor_stream("kubelet/worker-1"), actor_stream("kubelet/worker-1"));
-        assert_ne!(actor_stream("kubelet/worker-1"), actor_stream("kubelet/worker-2"));
+        assert_eq!(
+            actor_stream("kubelet/worker-1"),
+            actor_stream("kubelet/worker-1")
+        );
+        assert_ne!(
+            actor_stream("kubelet/worker-1"),
+            actor_stream("kubelet/worker-2")
+        );
         assert_eq!(actor_stream("a") >> 63, 0);
         assert_eq!(link_stream("a", true) >> 63, 1);
         assert_ne!(link_stream("a", true), link_stream("a", false));

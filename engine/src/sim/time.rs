@@ -128,7 +128,9 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
         return Err(format!("expected {expected}, found an empty string"));
     }
     if t.starts_with('-') {
-        return Err(format!("expected {expected}, found negative duration {s:?}"));
+        return Err(format!(
+            "expected {expected}, found negative duration {s:?}"
+        ));
     }
     if t == "0" {
         return Ok(SimDuration::ZERO);

@@ -155,7 +155,10 @@ mod tests {
             r#"{"t_us":5,"seq":0,"actor":"kube-apiserver","verb":"create","kind":"Pod","namespace":"default","name":"p\"1","rv":2,"object":{"a":1}}"#
         );
         let file: String = lines.iter().map(|l| format!("{l}\n")).collect();
-        assert_eq!(t.digest(), blake3::hash(file.as_bytes()).to_hex().to_string());
+        assert_eq!(
+            t.digest(),
+            blake3::hash(file.as_bytes()).to_hex().to_string()
+        );
         for l in lines {
             serde_json::from_str::<serde_json::Value>(l).expect("each line is JSON");
         }

@@ -31,8 +31,18 @@ pub fn fits_request(info: &PodInfo, node: &NodeInfo) -> Vec<InsufficientResource
         return out;
     }
     let checks = [
-        ("cpu", req.milli_cpu, node.allocatable.milli_cpu, node.requested.milli_cpu),
-        ("memory", req.memory, node.allocatable.memory, node.requested.memory),
+        (
+            "cpu",
+            req.milli_cpu,
+            node.allocatable.milli_cpu,
+            node.requested.milli_cpu,
+        ),
+        (
+            "memory",
+            req.memory,
+            node.allocatable.memory,
+            node.requested.memory,
+        ),
         (
             "ephemeral-storage",
             req.ephemeral_storage,
@@ -80,16 +90,58 @@ mod tests {
     /// node allocatable 10 cpu / 20 memory / 32 pods).
     #[test]
     fn enough_requests_table() {
-        type Case = (&'static str, (i64, i64), (i64, i64), Vec<&'static str>, Code);
+        type Case = (
+            &'static str,
+            (i64, i64),
+            (i64, i64),
+            Vec<&'static str>,
+            Code,
+        );
         let cases: Vec<Case> = vec![
-            ("no resources requested always fits", (0, 0), (10, 20), vec![], Code::Success),
-            ("too many resources fails", (1, 1), (10, 20), vec!["Insufficient cpu", "Insufficient memory"], Code::Unschedulable),
-            ("cpu just over, memory exactly fits", (3, 1), (8, 19), vec!["Insufficient cpu"], Code::Unschedulable),
+            (
+                "no resources requested always fits",
+                (0, 0),
+                (10, 20),
+                vec![],
+                Code::Success,
+            ),
+            (
+                "too many resources fails",
+                (1, 1),
+                (10, 20),
+                vec!["Insufficient cpu", "Insufficient memory"],
+                Code::Unschedulable,
+            ),
+            (
+                "cpu just over, memory exactly fits",
+                (3, 1),
+                (8, 19),
+                vec!["Insufficient cpu"],
+                Code::Unschedulable,
+            ),
             ("both resources fit", (1, 1), (5, 5), vec![], Code::Success),
             ("equal edge case", (5, 5), (5, 15), vec![], Code::Success),
-            ("one resource memory fits", (2, 1), (9, 5), vec!["Insufficient cpu"], Code::Unschedulable),
-            ("one resource cpu fits", (1, 2), (5, 19), vec!["Insufficient memory"], Code::Unschedulable),
-            ("requests above allocatable are unresolvable", (11, 1), (0, 0), vec!["Insufficient cpu"], Code::UnschedulableAndUnresolvable),
+            (
+                "one resource memory fits",
+                (2, 1),
+                (9, 5),
+                vec!["Insufficient cpu"],
+                Code::Unschedulable,
+            ),
+            (
+                "one resource cpu fits",
+                (1, 2),
+                (5, 19),
+                vec!["Insufficient memory"],
+                Code::Unschedulable,
+            ),
+            (
+                "requests above allocatable are unresolvable",
+                (11, 1),
+                (0, 0),
+                vec!["Insufficient cpu"],
+                Code::UnschedulableAndUnresolvable,
+            ),
         ];
         for (name, (cpu, mem), (used_cpu, used_mem), reasons, code) in cases {
             let mut node = node_info("n", 10, 20, 32);

@@ -76,10 +76,34 @@ mod tests {
         type Case = (&'static str, (i64, i64), (i64, i64), (i64, i64), i64);
         let cases: Vec<Case> = vec![
             // nothing scheduled, nothing requested: 4000/10000 node: defaults count 100m, 200Mi
-            ("nothing scheduled, resources requested, differently sized nodes", (4000, 10000), (0, 0), (3000, 5000), (25 + 50) / 2),
-            ("nothing scheduled, resources requested, 6000/10000", (6000, 10000), (0, 0), (3000, 5000), (50 + 50) / 2),
-            ("resources requested, pods scheduled with resources", (10000, 20000), (3000, 0), (3000, 5000), (40 + 75) / 2),
-            ("requested resources exceed node capacity", (4000, 10000), (0, 0), (8000, 5000), 25),
+            (
+                "nothing scheduled, resources requested, differently sized nodes",
+                (4000, 10000),
+                (0, 0),
+                (3000, 5000),
+                (25 + 50) / 2,
+            ),
+            (
+                "nothing scheduled, resources requested, 6000/10000",
+                (6000, 10000),
+                (0, 0),
+                (3000, 5000),
+                (50 + 50) / 2,
+            ),
+            (
+                "resources requested, pods scheduled with resources",
+                (10000, 20000),
+                (3000, 0),
+                (3000, 5000),
+                (40 + 75) / 2,
+            ),
+            (
+                "requested resources exceed node capacity",
+                (4000, 10000),
+                (0, 0),
+                (8000, 5000),
+                25,
+            ),
         ];
         for (name, (ncpu, nmem), (ucpu, umem), (pcpu, pmem), want) in cases {
             let mut node = node_info("n", 0, 0, 110);
@@ -90,13 +114,24 @@ mod tests {
             let (pod, mut info) = pod_info(0, 0);
             info.non_zero_request.milli_cpu = pcpu;
             info.non_zero_request.memory = pmem;
-            assert_eq!(LeastAllocated::default().score(&pod, &info, &node), want, "{name}");
+            assert_eq!(
+                LeastAllocated::default().score(&pod, &info, &node),
+                want,
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn score_formula_table() {
-        for (req, cap, want) in [(0, 100, 100), (25, 100, 75), (100, 100, 0), (150, 100, 0), (1, 0, 0), (1, 3, 66)] {
+        for (req, cap, want) in [
+            (0, 100, 100),
+            (25, 100, 75),
+            (100, 100, 0),
+            (150, 100, 0),
+            (1, 0, 0),
+            (1, 3, 66),
+        ] {
             assert_eq!(least_requested_score(req, cap), want, "{req}/{cap}");
         }
     }

@@ -233,8 +233,7 @@ impl Scheduler {
             && !assumed
             && !self.queue.contains(&key)
         {
-            self.queue
-                .add(key, p.spec.priority.unwrap_or(0), cx.now());
+            self.queue.add(key, p.spec.priority.unwrap_or(0), cx.now());
             self.kick(cx);
         }
     }
@@ -458,7 +457,10 @@ mod tests {
         let mut timers = Vec::new();
         for s in sent {
             match s {
-                Sent::Message { msg: Msg::Request(r), .. } => reqs.push(*r),
+                Sent::Message {
+                    msg: Msg::Request(r),
+                    ..
+                } => reqs.push(*r),
                 Sent::Timer { tag, .. } => timers.push(tag),
                 _ => {}
             }
@@ -469,19 +471,44 @@ mod tests {
     /// Starts a scheduler that sees `nodes` and `pods`, and runs its queue dry.
     fn run(nodes: Vec<ObjectRef>, pods: Vec<ObjectRef>) -> (Vec<Request>, Harness<Msg>) {
         let mut h = Harness::new(&["kube-apiserver", "kube-scheduler"], ME, 3);
-        let mut s = Scheduler::new(ApiClient::new(API), Profile::default_profile(), QueueConfig::default());
+        let mut s = Scheduler::new(
+            ApiClient::new(API),
+            Profile::default_profile(),
+            QueueConfig::default(),
+        );
         let (lists, _) = requests(h.feed(&mut s, Input::Start));
         let mut out = Vec::new();
         let mut timers = Vec::new();
         for (r, items) in lists.into_iter().zip([nodes, pods]) {
-            let resp = Response { id: r.id, result: Ok(Reply::List { items, resource_version: 5 }) };
-            let (rq, t) = requests(h.feed(&mut s, Input::Message { from: API, msg: Msg::Response(Box::new(resp)) }));
-            out.extend(rq.into_iter().filter(|r| !matches!(r.op, crate::api::Op::Watch { .. })));
+            let resp = Response {
+                id: r.id,
+                result: Ok(Reply::List {
+                    items,
+                    resource_version: 5,
+                }),
+            };
+            let (rq, t) = requests(h.feed(
+                &mut s,
+                Input::Message {
+                    from: API,
+                    msg: Msg::Response(Box::new(resp)),
+                },
+            ));
+            out.extend(
+                rq.into_iter()
+                    .filter(|r| !matches!(r.op, crate::api::Op::Watch { .. })),
+            );
             timers.extend(t);
         }
         while let Some(pos) = timers.iter().position(|t| *t == TIMER_SCHEDULE) {
             timers.remove(pos);
-            let (rq, t) = requests(h.feed(&mut s, Input::Timer { id: EventId(0), tag: TIMER_SCHEDULE }));
+            let (rq, t) = requests(h.feed(
+                &mut s,
+                Input::Timer {
+                    id: EventId(0),
+                    tag: TIMER_SCHEDULE,
+                },
+            ));
             out.extend(rq);
             timers.extend(t);
         }
@@ -490,11 +517,19 @@ mod tests {
 
     #[test]
     fn binds_to_the_least_allocated_node_and_traces_the_decision() {
-        let (reqs, h) = run(vec![node("small", 2000), node("big", 8000)], vec![pending("p", 1000)]);
+        let (reqs, h) = run(
+            vec![node("small", 2000), node("big", 8000)],
+            vec![pending("p", 1000)],
+        );
         assert_eq!(reqs.len(), 1);
         match &reqs[0].op {
-            crate::api::Op::Bind { name, node, uid, .. } => {
-                assert_eq!((name.as_str(), node.as_str(), uid.as_str()), ("p", "big", "uid-p"));
+            crate::api::Op::Bind {
+                name, node, uid, ..
+            } => {
+                assert_eq!(
+                    (name.as_str(), node.as_str(), uid.as_str()),
+                    ("p", "big", "uid-p")
+                );
             }
             other => panic!("expected a bind, got {other:?}"),
         }
@@ -525,12 +560,18 @@ mod tests {
 
     #[test]
     fn unschedulable_pod_gets_the_fit_error_condition() {
-        let (reqs, h) = run(vec![node("a", 500), node("b", 500)], vec![pending("p", 1000)]);
+        let (reqs, h) = run(
+            vec![node("a", 500), node("b", 500)],
+            vec![pending("p", 1000)],
+        );
         let msg = "0/2 nodes are available: 2 Insufficient cpu.";
         match &reqs[0].op {
             crate::api::Op::PatchStatus(Object::Pod(p)) => {
                 let c = p.condition("PodScheduled").unwrap();
-                assert_eq!((c.status.as_str(), c.reason.as_str(), c.message.as_str()), ("False", "Unschedulable", msg));
+                assert_eq!(
+                    (c.status.as_str(), c.reason.as_str(), c.message.as_str()),
+                    ("False", "Unschedulable", msg)
+                );
             }
             other => panic!("expected a status patch, got {other:?}"),
         }
@@ -541,7 +582,10 @@ mod tests {
 
     #[test]
     fn ties_are_broken_by_the_seeded_pick() {
-        let nodes: Vec<NodeInfo> = ["a", "b", "c"].iter().map(|n| node_info(n, 4000, 8 << 30, 110)).collect();
+        let nodes: Vec<NodeInfo> = ["a", "b", "c"]
+            .iter()
+            .map(|n| node_info(n, 4000, 8 << 30, 110))
+            .collect();
         let (p, _) = pod_info(100, 0);
         let profile = Profile::default_profile();
         // Always take the newest tie: the last of the equal nodes wins.
