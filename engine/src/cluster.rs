@@ -8,8 +8,7 @@ use crate::api::{
 use crate::client::{ApiClient, Command, CommandError, Kubectl};
 use crate::controllers::{ReplicaSetConfig, ReplicaSetController};
 use crate::node::{Kubelet, KubeletConfig, RuntimeConfig};
-use crate::report::{ExpectationResult, Outcome, Report};
-use crate::scenario::expect::When;
+use crate::scenario::expect::{ExpectationResult, Outcome, When};
 use crate::scenario::{Create, LatencySpec, Qty, Scenario};
 use crate::scheduler::{Profile, QueueConfig, Scheduler};
 use crate::sim::{ActorId, Latency, Sim, SimDuration, SimTime, Trace};
@@ -372,5 +371,65 @@ impl Cluster {
 
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+}
+
+/// The result of `Cluster::run`.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub scenario: String,
+    pub seed: u64,
+    pub virtual_time: SimTime,
+    pub events: u64,
+    pub trace_records: u64,
+    pub nodes: usize,
+    /// Pods by phase ("Terminating" for pods being deleted).
+    pub pods_by_phase: BTreeMap<String, u32>,
+    pub expectations: Vec<ExpectationResult>,
+    pub kubectl_errors: Vec<CommandError>,
+    pub digest: String,
+}
+
+impl Report {
+    fn new(c: &Cluster, end: SimTime, expectations: Vec<ExpectationResult>) -> Self {
+        let store = c.store();
+        let mut pods_by_phase = BTreeMap::new();
+        for o in store.list(Kind::Pod, None) {
+            if let Object::Pod(p) = o.as_ref() {
+                let phase = if p.metadata.deletion_timestamp.is_some() {
+                    "Terminating".to_string()
+                } else {
+                    p.status.phase.clone()
+                };
+                *pods_by_phase.entry(phase).or_insert(0) += 1;
+            }
+        }
+        Report {
+            scenario: c.scenario().name.clone(),
+            seed: c.seed(),
+            virtual_time: end,
+            events: c.sim().events(),
+            trace_records: c.sim().trace().len(),
+            nodes: store.count(Kind::Node),
+            pods_by_phase,
+            expectations,
+            kubectl_errors: c.kubectl_errors(),
+            digest: c.sim().trace().digest(),
+        }
+    }
+
+    /// Every expectation that was checked held, and every kubectl command succeeded.
+    pub fn passed(&self) -> bool {
+        self.kubectl_errors.is_empty()
+            && !self
+                .expectations
+                .iter()
+                .any(|e| matches!(e.outcome, Outcome::Fail { .. }))
+    }
+
+    pub fn failures(&self) -> impl Iterator<Item = &ExpectationResult> {
+        self.expectations
+            .iter()
+            .filter(|e| matches!(e.outcome, Outcome::Fail { .. }))
     }
 }

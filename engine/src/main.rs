@@ -23,7 +23,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run a scenario and check its expectations (exit 0: all hold, 1: one failed, 2: bad input).
+    /// Run a scenario and check its expectations (exit 0: all hold, 1: an expectation or a
+    /// kubectl command failed, 2: bad input).
     Run {
         /// The scenario file (RON).
         file: PathBuf,
@@ -105,6 +106,12 @@ fn main() -> ExitCode {
             }
             for f in report.failures() {
                 eprintln!("expectation failed: {}", f.description);
+            }
+            for e in &report.kubectl_errors {
+                eprintln!(
+                    "kubectl command failed at {}: {}: {}",
+                    e.at, e.command, e.error.message
+                );
             }
             println!("{}", report.summary(Some(wall)));
             if report.passed() {

@@ -51,14 +51,58 @@ pub struct ReplicaSetController {
     client: ApiClient,
     sets: Informer,
     pods: Informer,
-    /// Pods by the uid of their controller (lookup index over the pod cache).
-    pods_by_owner: BTreeMap<String, BTreeSet<(String, String)>>,
+    /// Active pods by the uid of their controller, with running counts (an index over the
+    /// pod cache, so a sync costs O(1) unless it scales down).
+    owned: BTreeMap<String, OwnedPods>,
     expectations: Expectations,
     queue: VecDeque<String>,
     queued: BTreeSet<String>,
     sync_timer_set: bool,
     creating: BTreeMap<String, SlowStart>,
     pending: BTreeMap<u64, Pending>,
+}
+
+/// What the status counts need to know of one owned pod.
+#[derive(Clone, Copy, Debug, Default)]
+struct PodFlags {
+    ready: bool,
+    labeled: bool,
+}
+
+/// The active pods of one ReplicaSet, with counts kept up to date.
+#[derive(Debug, Default)]
+struct OwnedPods {
+    pods: BTreeMap<(String, String), PodFlags>,
+    ready: usize,
+    labeled: usize,
+}
+
+impl OwnedPods {
+    fn insert(&mut self, key: (String, String), f: PodFlags) {
+        self.remove(&key);
+        self.ready += usize::from(f.ready);
+        self.labeled += usize::from(f.labeled);
+        self.pods.insert(key, f);
+    }
+
+    fn remove(&mut self, key: &(String, String)) {
+        if let Some(f) = self.pods.remove(key) {
+            self.ready -= usize::from(f.ready);
+            self.labeled -= usize::from(f.labeled);
+        }
+    }
+}
+
+fn template_labels(o: &Object) -> Option<&BTreeMap<String, String>> {
+    match o {
+        Object::ReplicaSet(rs) => Some(&rs.spec.template.metadata.labels),
+        _ => None,
+    }
+}
+
+/// The pod carries every label of the ReplicaSet's template (fullyLabeledReplicas).
+fn fully_labeled(rs: &Object, p: &Pod) -> bool {
+    template_labels(rs).is_some_and(|t| t.iter().all(|(k, v)| p.metadata.labels.get(k) == Some(v)))
 }
 
 fn rs_key(ns: &str, name: &str) -> String {
@@ -78,7 +122,7 @@ impl ReplicaSetController {
             client,
             sets: Informer::new(Kind::ReplicaSet, ListOptions::default()),
             pods: Informer::new(Kind::Pod, ListOptions::default()),
-            pods_by_owner: BTreeMap::new(),
+            owned: BTreeMap::new(),
             expectations: Expectations::default(),
             queue: VecDeque::new(),
             queued: BTreeSet::new(),
@@ -104,26 +148,64 @@ impl ReplicaSetController {
         }
     }
 
+    /// Adds (`present`) or removes one pod in the ownership index.
     fn index_pod(&mut self, o: &ObjectRef, present: bool) {
-        let Some(uid) = o.meta().controller_ref().map(|r| r.uid.clone()) else {
+        let Object::Pod(p) = o.as_ref() else { return };
+        let Some(owner) = p.metadata.controller_ref() else {
             return;
         };
-        let key = (o.meta().namespace.clone(), o.meta().name.clone());
+        let key = (p.metadata.namespace.clone(), p.metadata.name.clone());
         if present {
-            self.pods_by_owner.entry(uid).or_default().insert(key);
-        } else if let Some(set) = self.pods_by_owner.get_mut(&uid) {
+            if !p.is_active() {
+                return;
+            }
+            let labeled = match self.sets.get(&p.metadata.namespace, &owner.name) {
+                Some(rs) => fully_labeled(rs, p),
+                None => false,
+            };
+            let flags = PodFlags {
+                ready: p.is_ready(),
+                labeled,
+            };
+            self.owned
+                .entry(owner.uid.clone())
+                .or_default()
+                .insert(key, flags);
+        } else if let Some(set) = self.owned.get_mut(&owner.uid) {
             set.remove(&key);
-            if set.is_empty() {
-                self.pods_by_owner.remove(&uid);
+            if set.pods.is_empty() {
+                self.owned.remove(&owner.uid);
             }
         }
+    }
+
+    /// Recounts fully-labeled pods of a ReplicaSet (its template labels may have changed).
+    fn relabel(&mut self, rs: &ObjectRef) {
+        let Some(set) = self.owned.get_mut(&rs.meta().uid) else {
+            return;
+        };
+        let mut labeled = 0;
+        for (k, f) in set.pods.iter_mut() {
+            f.labeled = match self.pods.get(&k.0, &k.1).map(|o| o.as_ref()) {
+                Some(Object::Pod(p)) => fully_labeled(rs, p),
+                _ => false,
+            };
+            labeled += usize::from(f.labeled);
+        }
+        set.labeled = labeled;
     }
 
     fn on_rs_delta(&mut self, d: Delta, cx: &mut Context<'_, Msg>) {
         let m = d.object().meta();
         let key = rs_key(&m.namespace, &m.name);
-        if let Delta::Deleted(_) = d {
-            self.expectations.forget(&key);
+        match &d {
+            Delta::Deleted(_) => self.expectations.forget(&key),
+            Delta::Added(o) => self.relabel(o),
+            Delta::Updated { old, new } => {
+                if template_labels(old) != template_labels(new) {
+                    self.relabel(new);
+                }
+            }
         }
         self.enqueue(key, cx);
     }
@@ -171,10 +253,11 @@ impl ReplicaSetController {
 
     /// Active pods controlled by `rs`, in cache order.
     fn owned_pods(&self, rs: &ReplicaSet) -> Vec<&Pod> {
-        let Some(keys) = self.pods_by_owner.get(&rs.metadata.uid) else {
+        let Some(set) = self.owned.get(&rs.metadata.uid) else {
             return Vec::new();
         };
-        keys.iter()
+        set.pods
+            .keys()
             .filter_map(|(ns, n)| self.pods.get(ns, n))
             .filter(|o| controlled_by(o, &rs.metadata.uid))
             .filter_map(|o| match o.as_ref() {
@@ -191,27 +274,30 @@ impl ReplicaSetController {
             return;
         };
         let rs = Arc::new(rs.clone());
-        let pods: Vec<Pod> = self.owned_pods(&rs).into_iter().cloned().collect();
+        let counts = self
+            .owned
+            .get(&rs.metadata.uid)
+            .map_or((0, 0, 0), |s| (s.pods.len(), s.ready, s.labeled));
         let idle = !self.creating.contains_key(key);
         if idle
             && self.expectations.satisfied(key, cx.now())
             && rs.metadata.deletion_timestamp.is_none()
         {
-            self.manage_replicas(key, &rs, &pods, cx);
+            self.manage_replicas(key, &rs, counts.0, cx);
         }
-        self.update_status(key, &rs, &pods, cx);
+        self.update_status(key, &rs, counts, cx);
     }
 
     fn manage_replicas(
         &mut self,
         key: &str,
         rs: &Arc<ReplicaSet>,
-        pods: &[Pod],
+        active: usize,
         cx: &mut Context<'_, Msg>,
     ) {
         let want = rs.replicas().max(0) as usize;
-        if pods.len() < want {
-            let diff = (want - pods.len()).min(self.config.burst_replicas);
+        if active < want {
+            let diff = (want - active).min(self.config.burst_replicas);
             self.expectations.expect(key, diff as i64, 0, cx.now());
             let batch = diff.min(SLOW_START_INITIAL_BATCH_SIZE);
             self.creating.insert(
@@ -225,8 +311,9 @@ impl ReplicaSetController {
                 },
             );
             self.send_batch(key, cx);
-        } else if pods.len() > want {
-            let diff = (pods.len() - want).min(self.config.burst_replicas);
+        } else if active > want {
+            let pods = self.owned_pods(rs);
+            let diff = (pods.len().saturating_sub(want)).min(self.config.burst_replicas);
             let mut per_node: BTreeMap<&str, usize> = BTreeMap::new();
             for p in pods.iter().filter(|p| !p.spec.node_name.is_empty()) {
                 *per_node.entry(&p.spec.node_name).or_default() += 1;
@@ -237,7 +324,7 @@ impl ReplicaSetController {
                     .copied()
                     .unwrap_or(0)
             };
-            let mut ranked: Vec<(&Pod, usize)> = pods.iter().map(|p| (p, rank(p))).collect();
+            let mut ranked: Vec<(&Pod, usize)> = pods.iter().map(|p| (*p, rank(p))).collect();
             ranked.sort_by(|a, b| deletion_order(*a, *b));
             let victims: Vec<(String, String, String)> = ranked[..diff]
                 .iter()
@@ -303,19 +390,13 @@ impl ReplicaSetController {
         &mut self,
         key: &str,
         rs: &ReplicaSet,
-        pods: &[Pod],
+        (active, ready, labeled): (usize, usize, usize),
         cx: &mut Context<'_, Msg>,
     ) {
-        let template_labels = &rs.spec.template.metadata.labels;
-        let count = |f: &dyn Fn(&Pod) -> bool| pods.iter().filter(|p| f(p)).count() as i32;
         let mut status = rs.status.clone();
-        status.replicas = pods.len() as i32;
-        status.fully_labeled_replicas = count(&|p| {
-            template_labels
-                .iter()
-                .all(|(k, v)| p.metadata.labels.get(k) == Some(v))
-        });
-        status.ready_replicas = count(&|p| p.is_ready());
+        status.replicas = active as i32;
+        status.fully_labeled_replicas = labeled as i32;
+        status.ready_replicas = ready as i32;
         status.available_replicas = status.ready_replicas;
         status.observed_generation = rs.metadata.generation;
         if status == rs.status {

@@ -266,7 +266,7 @@ impl Kubelet {
         }
         // wait.JitterUntil(sync, renewInterval, 0.04, sliding=true)
         let base = self.config.lease_renew_interval().as_micros();
-        let jitter = (cx.rng().unit_f64() * 0.04 * base as f64) as u64;
+        let jitter = cx.rng().uniform(0, base * 4 / 100 - 1);
         cx.set_timer(SimDuration(base + jitter), TIMER_LEASE);
     }
 

@@ -1,102 +1,11 @@
-//! What a run reports: expectation outcomes, pod phases, counts, and the digest.
+//! Rendering a run's [`Report`] for people: the summary `kubesim run` prints.
 
-use crate::api::{Kind, Object};
-use crate::client::CommandError;
-use crate::cluster::Cluster;
-use crate::scenario::Expectation;
-use crate::sim::SimTime;
-use std::collections::BTreeMap;
+pub use crate::cluster::Report;
+pub use crate::scenario::expect::{ExpectationResult, Outcome};
+
 use std::fmt::Write;
 
-/// How one expectation came out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Held; for `by`, the first time it held.
-    Pass {
-        at: SimTime,
-        observed: u32,
-    },
-    Fail {
-        observed: u32,
-    },
-    /// The run stopped before its time (`--until`).
-    NotReached,
-}
-
-impl Outcome {
-    pub fn from_count(e: &Expectation, n: u32, at: SimTime) -> Outcome {
-        if e.pod_count().holds(n) {
-            Outcome::Pass { at, observed: n }
-        } else {
-            Outcome::Fail { observed: n }
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExpectationResult {
-    pub description: String,
-    pub outcome: Outcome,
-}
-
-/// The result of `Cluster::run`.
-#[derive(Clone, Debug)]
-pub struct Report {
-    pub scenario: String,
-    pub seed: u64,
-    pub virtual_time: SimTime,
-    pub events: u64,
-    pub trace_records: u64,
-    pub nodes: usize,
-    /// Pods by phase ("Terminating" for pods being deleted).
-    pub pods_by_phase: BTreeMap<String, u32>,
-    pub expectations: Vec<ExpectationResult>,
-    pub kubectl_errors: Vec<CommandError>,
-    pub digest: String,
-}
-
 impl Report {
-    pub fn new(c: &Cluster, end: SimTime, expectations: Vec<ExpectationResult>) -> Self {
-        let store = c.store();
-        let mut pods_by_phase = BTreeMap::new();
-        for o in store.list(Kind::Pod, None) {
-            if let Object::Pod(p) = o.as_ref() {
-                let phase = if p.metadata.deletion_timestamp.is_some() {
-                    "Terminating".to_string()
-                } else {
-                    p.status.phase.clone()
-                };
-                *pods_by_phase.entry(phase).or_insert(0) += 1;
-            }
-        }
-        Report {
-            scenario: c.scenario().name.clone(),
-            seed: c.seed(),
-            virtual_time: end,
-            events: c.sim().events(),
-            trace_records: c.sim().trace().len(),
-            nodes: store.count(Kind::Node),
-            pods_by_phase,
-            expectations,
-            kubectl_errors: c.kubectl_errors(),
-            digest: c.sim().trace().digest(),
-        }
-    }
-
-    /// Every expectation that was checked held.
-    pub fn passed(&self) -> bool {
-        !self
-            .expectations
-            .iter()
-            .any(|e| matches!(e.outcome, Outcome::Fail { .. }))
-    }
-
-    pub fn failures(&self) -> impl Iterator<Item = &ExpectationResult> {
-        self.expectations
-            .iter()
-            .filter(|e| matches!(e.outcome, Outcome::Fail { .. }))
-    }
-
     /// The summary `kubesim run` prints; `wall_secs` adds the wall-clock lines. The last line
     /// is `digest: <hex>`.
     pub fn summary(&self, wall_secs: Option<f64>) -> String {
@@ -109,7 +18,7 @@ impl Report {
             let _ = writeln!(s, "wall time: {w:.3} s");
             let _ = writeln!(s, "events/s: {rate:.0}");
         }
-        let _ = writeln!(s, "api writes traced: {}", self.trace_records);
+        let _ = writeln!(s, "trace records: {}", self.trace_records);
         let _ = writeln!(s, "nodes: {}", self.nodes);
         let phases: Vec<String> = self
             .pods_by_phase
@@ -117,7 +26,11 @@ impl Report {
             .map(|(p, n)| format!("{p}={n}"))
             .collect();
         let total: u32 = self.pods_by_phase.values().sum();
-        let _ = writeln!(s, "pods: {total} ({})", phases.join(", "));
+        if phases.is_empty() {
+            let _ = writeln!(s, "pods: 0");
+        } else {
+            let _ = writeln!(s, "pods: {total} ({})", phases.join(", "));
+        }
         for e in &self.kubectl_errors {
             let _ = writeln!(
                 s,

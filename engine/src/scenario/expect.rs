@@ -134,6 +134,37 @@ impl PodCount {
     }
 }
 
+/// How one expectation came out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Held; for `by`, the first time it held.
+    Pass {
+        at: SimTime,
+        observed: u32,
+    },
+    Fail {
+        observed: u32,
+    },
+    /// The run stopped before its time (`--until`).
+    NotReached,
+}
+
+impl Outcome {
+    pub fn from_count(e: &Expectation, n: u32, at: SimTime) -> Outcome {
+        if e.pod_count().holds(n) {
+            Outcome::Pass { at, observed: n }
+        } else {
+            Outcome::Fail { observed: n }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectationResult {
+    pub description: String,
+    pub outcome: Outcome,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,6 +104,7 @@ pub fn parse_str(src: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
     if problems.is_empty() {
         return Ok(scenario);
     }
+    let more = problems.len().saturating_sub(MAX_ERRORS);
     let errors = problems
         .into_iter()
         .take(MAX_ERRORS)
@@ -129,6 +130,14 @@ pub fn parse_str(src: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
         .collect::<Vec<_>>();
     let mut errors = errors;
     errors.sort_by_key(|e| (e.line, e.col));
+    if more > 0 {
+        errors.push(ScenarioError {
+            file: file.into(),
+            line: 0,
+            col: 0,
+            message: format!("... and {more} more problems"),
+        });
+    }
     Err(ScenarioErrors(errors))
 }
 
@@ -194,12 +203,18 @@ fn check(s: &Scenario) -> Problems {
             }
         }
     }
-    if let Some(l) = &s.cluster.api_latency {
-        if l.min > l.max {
-            p.push((
-                0,
-                format!("cluster.api_latency: min {} is above max {}", l.min, l.max),
-            ));
+    let mut latencies = vec![("cluster.api_latency", s.cluster.api_latency.as_ref())];
+    if let Some(r) = &s.cluster.runtime {
+        latencies.extend([
+            ("cluster.runtime.sandbox", r.sandbox.as_ref()),
+            ("cluster.runtime.image_pull", r.image_pull.as_ref()),
+            ("cluster.runtime.create", r.create.as_ref()),
+            ("cluster.runtime.start", r.start.as_ref()),
+        ]);
+    }
+    for (field, l) in latencies {
+        if let Some(l) = l.filter(|l| l.min > l.max) {
+            p.push((0, format!("{field}: min {} is above max {}", l.min, l.max)));
         }
     }
 
@@ -276,6 +291,16 @@ fn check(s: &Scenario) -> Problems {
                     "expected a container image, found an empty string".into(),
                 );
             }
+            if let Create::ReplicaSet(r) = c {
+                if r.replicas > i32::MAX as u32 {
+                    let msg = format!(
+                        "replicas: expected at most {}, found {}",
+                        i32::MAX,
+                        r.replicas
+                    );
+                    push(&mut p, c.name(), msg);
+                }
+            }
             if let Create::Pod(pd) = c {
                 if let Some(nn) = &pd.node_name {
                     if !nodes.contains(nn.as_str()) {
@@ -287,6 +312,14 @@ fn check(s: &Scenario) -> Problems {
                     }
                 }
             }
+        }
+        if let Some(sc) = a.scale.as_ref().filter(|sc| sc.replicas > i32::MAX as u32) {
+            let msg = format!(
+                "replicas: expected at most {}, found {}",
+                i32::MAX,
+                sc.replicas
+            );
+            push(&mut p, &sc.target, msg);
         }
         let target = a
             .scale
@@ -364,6 +397,13 @@ fn check(s: &Scenario) -> Problems {
         }
         let c = given[0];
         let anchor: Option<u32> = when.map(|t| t.id).or(c.owner.as_ref().map(|o| o.id));
+        if e.running.is_some()
+            && c.phase
+                .is_some_and(|ph| ph != super::schema::Phase::Running)
+        {
+            let msg = "`running` counts pods in phase Running: use `pods` to count another phase";
+            p.push((anchor.unwrap_or(0), msg.into()));
+        }
         if let Some(o) = &c.owner {
             if !ever.contains(&(o.kind.clone(), o.namespace.clone(), o.name.clone())) {
                 push(

@@ -32,7 +32,7 @@ impl<M> Harness<M> {
         Harness {
             now: SimTime::ZERO,
             me,
-            rng: SimRng::new(seed, me.0 as u64),
+            rng: SimRng::new(seed, super::rng::actor_stream(names[me.index()])),
             queue: EventQueue::new(),
             network: Network::new(seed, super::link::Latency::ZERO),
             trace: Trace::new().keeping_lines(),
