@@ -358,25 +358,17 @@ impl Kubelet {
                 );
             }
         }
-        p.status.container_statuses = pod
-            .spec
-            .containers
-            .iter()
-            .map(|c| ContainerStatus {
-                name: c.name.clone(),
-                image: c.image.clone(),
-                state: ContainerState {
-                    waiting: Some(ContainerStateWaiting {
-                        reason: "ContainerCreating".into(),
-                        message: String::new(),
-                    }),
-                    ..Default::default()
-                },
-                ready: false,
-                restart_count: 0,
-                started: Some(false),
-            })
-            .collect();
+        p.status.container_statuses = container_statuses(
+            pod,
+            ContainerState {
+                waiting: Some(ContainerStateWaiting {
+                    reason: "ContainerCreating".into(),
+                    message: String::new(),
+                }),
+                ..Default::default()
+            },
+            false,
+        );
         let id = self.client.patch_status(cx, Object::Pod(p));
         self.track(id, Pending::PodStatus);
         let delay = self.runtime.start_pod(pod, cx.rng());
@@ -431,24 +423,16 @@ impl Kubelet {
             c.reason.clear();
             c.message.clear();
         }
-        p.status.container_statuses = cur
-            .spec
-            .containers
-            .iter()
-            .map(|c| ContainerStatus {
-                name: c.name.clone(),
-                image: c.image.clone(),
-                state: ContainerState {
-                    running: Some(ContainerStateRunning {
-                        started_at: Some(now),
-                    }),
-                    ..Default::default()
-                },
-                ready: true,
-                restart_count: 0,
-                started: Some(true),
-            })
-            .collect();
+        p.status.container_statuses = container_statuses(
+            cur,
+            ContainerState {
+                running: Some(ContainerStateRunning {
+                    started_at: Some(now),
+                }),
+                ..Default::default()
+            },
+            true,
+        );
         let id = self.client.patch_status(cx, Object::Pod(p));
         self.track(id, Pending::PodStatus);
     }
@@ -516,6 +500,22 @@ impl Kubelet {
         self.sync_lease(cx);
         cx.set_timer(self.config.node_status_update_frequency, TIMER_NODE_STATUS);
     }
+}
+
+/// One status per container of `pod`, all in `state`; `running` sets ready and started.
+fn container_statuses(pod: &Pod, state: ContainerState, running: bool) -> Vec<ContainerStatus> {
+    pod.spec
+        .containers
+        .iter()
+        .map(|c| ContainerStatus {
+            name: c.name.clone(),
+            image: c.image.clone(),
+            state: state.clone(),
+            ready: running,
+            restart_count: 0,
+            started: Some(running),
+        })
+        .collect()
 }
 
 impl Actor<Msg> for Kubelet {
