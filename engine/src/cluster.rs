@@ -197,6 +197,7 @@ impl Cluster {
             set(&mut runtime.image_pull, &r.image_pull);
             set(&mut runtime.create, &r.create);
             set(&mut runtime.start, &r.start);
+            set(&mut runtime.stop, &r.stop);
         }
         let mut kubelets = Vec::new();
         let mut index = 0u32;

@@ -1,10 +1,13 @@
 //! Defaulting and admission applied on create, before validation.
 //!
 //! Models pkg/apis/core/v1/defaults.go (SetDefaults_PodSpec), pkg/apis/apps/v1/defaults.go
-//! (SetDefaults_ReplicaSet), plugin/pkg/admission/defaulttolerationseconds/admission.go and
+//! (SetDefaults_ReplicaSet, SetDefaults_Deployment, SetDefaults_DaemonSet), plugin/pkg/admission/defaulttolerationseconds/admission.go and
 //! the Priority admission plugin (priority 0 without a class), and the pod strategy's
 //! PrepareForCreate (phase Pending, QoS class: pkg/apis/core/helper/qos/qos.go).
 
+use super::daemonset::DaemonSet;
+use super::deployment::Deployment;
+use super::intstr::IntOrString;
 use super::object::Object;
 use super::pod::{PodSpec, Toleration};
 
@@ -72,6 +75,48 @@ pub fn qos_class(spec: &PodSpec) -> &'static str {
     }
 }
 
+/// SetDefaults_Deployment: replicas 1, RollingUpdate with maxUnavailable and maxSurge 25%,
+/// revisionHistoryLimit 10, progressDeadlineSeconds 600.
+pub fn default_deployment(d: &mut Deployment) {
+    let s = &mut d.spec;
+    s.replicas.get_or_insert(1);
+    if s.strategy.type_.is_empty() {
+        s.strategy.type_ = "RollingUpdate".into();
+    }
+    if s.strategy.type_ == "RollingUpdate" {
+        let ru = s
+            .strategy
+            .rolling_update
+            .get_or_insert_with(Default::default);
+        ru.max_unavailable
+            .get_or_insert_with(|| IntOrString::String("25%".into()));
+        ru.max_surge
+            .get_or_insert_with(|| IntOrString::String("25%".into()));
+    }
+    s.revision_history_limit.get_or_insert(10);
+    s.progress_deadline_seconds.get_or_insert(600);
+    default_pod_spec(&mut s.template.spec);
+}
+
+/// SetDefaults_DaemonSet: RollingUpdate with maxUnavailable 1 and maxSurge 0,
+/// revisionHistoryLimit 10.
+pub fn default_daemonset(ds: &mut DaemonSet) {
+    let s = &mut ds.spec;
+    if s.update_strategy.type_.is_empty() {
+        s.update_strategy.type_ = "RollingUpdate".into();
+    }
+    if s.update_strategy.type_ == "RollingUpdate" {
+        let ru = s
+            .update_strategy
+            .rolling_update
+            .get_or_insert_with(Default::default);
+        ru.max_unavailable.get_or_insert(IntOrString::Int(1));
+        ru.max_surge.get_or_insert(IntOrString::Int(0));
+    }
+    s.revision_history_limit.get_or_insert(10);
+    default_pod_spec(&mut s.template.spec);
+}
+
 /// Applies defaulting and admission to a new object.
 pub fn admit_create(obj: &mut Object) {
     match obj {
@@ -90,6 +135,8 @@ pub fn admit_create(obj: &mut Object) {
             }
             default_pod_spec(&mut rs.spec.template.spec);
         }
+        Object::Deployment(d) => default_deployment(d),
+        Object::DaemonSet(ds) => default_daemonset(ds),
         Object::Node(_) | Object::Lease(_) => {}
     }
 }

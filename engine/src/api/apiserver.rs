@@ -8,7 +8,9 @@
 
 use super::admission::admit_create;
 use super::meta::Time;
-use super::msg::{ApiError, ListOptions, Msg, Op, Reply, Request, Response, WatchEvent, WatchMsg};
+use super::msg::{
+    ApiError, DeleteOptions, ListOptions, Msg, Op, Reply, Request, Response, WatchEvent, WatchMsg,
+};
 use super::object::{Kind, Object, ObjectRef};
 use super::store::{EventType, Store, StoreError, StoreEvent};
 use super::validation::validate;
@@ -21,6 +23,24 @@ const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 const GENERATE_NAME_TRIES: usize = 8;
 
 const TIMER_COMPACT: u64 = 1;
+
+/// The garbage collector's finalizers (metav1.FinalizerOrphanDependents, FinalizerDeleteDependents).
+pub const FINALIZER_ORPHAN: &str = "orphan";
+pub const FINALIZER_FOREGROUND: &str = "foregroundDeletion";
+
+/// The grace period of a deletion: only pods have one (pkg/registry/core/pod/strategy.go
+/// CheckGracefulDelete): the request's, else terminationGracePeriodSeconds; 0 for a pod that
+/// is not bound or already terminated.
+fn deletion_grace(obj: &Object, requested: Option<i64>) -> i64 {
+    let Object::Pod(p) = obj else { return 0 };
+    if p.spec.node_name.is_empty() || p.is_terminal() {
+        return 0;
+    }
+    requested
+        .or(p.spec.termination_grace_period_seconds)
+        .unwrap_or(30)
+        .max(0)
+}
 
 /// API server settings.
 #[derive(Clone, Debug)]
@@ -118,8 +138,10 @@ impl ApiServer {
                 kind,
                 namespace,
                 name,
-                uid,
-            } => self.delete(kind, &namespace, &name, uid).map(Reply::Object),
+                options,
+            } => self
+                .delete(kind, &namespace, &name, options, cx)
+                .map(Reply::Object),
             Op::Bind {
                 namespace,
                 name,
@@ -137,8 +159,18 @@ impl ApiServer {
         Self::reply(cx, from, req.id, result);
     }
 
-    /// Traces the write that just happened and fans it out to watchers.
+    /// Traces the write that just happened and fans it out to watchers. The trace verb is the
+    /// request's, except that a removal from the store is always `delete` and a delete that
+    /// only marks the object (graceful deletion, finalizers) is an `update`.
     fn committed(&mut self, from: ActorId, verb: &str, obj: &ObjectRef, cx: &mut Context<'_, Msg>) {
+        let Some(ev) = self.store.last_event().cloned() else {
+            return;
+        };
+        let verb = match (ev.type_, verb) {
+            (EventType::Deleted, _) => "delete",
+            (_, "delete") => "update",
+            (_, v) => v,
+        };
         let m = obj.meta();
         let actor = cx.name_of(from).to_string();
         cx.trace(
@@ -150,9 +182,7 @@ impl ApiServer {
             m.resource_version,
             &obj.to_json(),
         );
-        if let Some(ev) = self.store.last_event().cloned() {
-            self.fan_out(&ev, cx);
-        }
+        self.fan_out(&ev, cx);
     }
 
     fn fan_out(&self, ev: &StoreEvent, cx: &mut Context<'_, Msg>) {
@@ -245,7 +275,7 @@ impl ApiServer {
             m.creation_timestamp = Some(now);
             m.resource_version = 0;
             m.deletion_timestamp = None;
-            if kind == Kind::ReplicaSet {
+            if matches!(kind, Kind::ReplicaSet | Kind::Deployment | Kind::DaemonSet) {
                 m.generation = 1;
             }
         }
@@ -302,11 +332,28 @@ impl ApiServer {
             m.uid = c.uid.clone();
             m.creation_timestamp = c.creation_timestamp;
             m.deletion_timestamp = c.deletion_timestamp;
+            m.deletion_grace_period_seconds = c.deletion_grace_period_seconds;
             m.generation = c.generation + i64::from(spec_changed && c.generation > 0);
         }
-        let errs = validate(&obj);
+        let mut errs = validate(&obj);
+        let (c, m) = (cur.meta(), obj.meta());
+        if c.deletion_timestamp.is_some() && m.finalizers.iter().any(|f| !c.finalizers.contains(f))
+        {
+            errs.push("metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted".into());
+        }
         if !errs.is_empty() {
             return Err(ApiError::invalid(kind, &obj.meta().name, &errs));
+        }
+        // shouldDeleteDuringUpdate: the last finalizer of an object deleted without grace is gone.
+        if m.finalizers.is_empty() && c.deletion_grace_period_seconds == Some(0) {
+            if expected.is_some_and(|rv| rv != c.resource_version) {
+                return Err(ApiError::stale(kind, &c.name));
+            }
+            let (ns, name) = (c.namespace.clone(), c.name.clone());
+            return self
+                .store
+                .delete(kind, &ns, &name, None)
+                .map_err(|e| store_error(e, kind, &name));
         }
         self.store
             .update(obj, expected)
@@ -324,20 +371,24 @@ impl ApiServer {
             .map_err(|e| store_error(e, kind, &cur.meta().name))
     }
 
+    /// Delete (registry/generic/registry/store.go Delete): graceful deletion for pods, GC
+    /// finalizers from the propagation policy; the object stays, marked with
+    /// deletionTimestamp, while it has a grace period or finalizers.
     fn delete(
         &mut self,
         kind: Kind,
         ns: &str,
         name: &str,
-        uid: Option<String>,
+        options: DeleteOptions,
+        cx: &mut Context<'_, Msg>,
     ) -> Result<ObjectRef, ApiError> {
         let cur = self
             .store
             .get(kind, ns, name)
             .cloned()
             .ok_or_else(|| ApiError::not_found(kind, name))?;
-        if let Some(uid) = uid {
-            if uid != cur.meta().uid {
+        if let Some(uid) = &options.uid {
+            if *uid != cur.meta().uid {
                 return Err(ApiError::conflict(
                     kind,
                     name,
@@ -348,8 +399,56 @@ impl ApiServer {
                 ));
             }
         }
+        let mut obj = (*cur).clone();
+        let grace = deletion_grace(&obj, options.grace_period_seconds);
+        let m = obj.meta_mut();
+        let mut changed = false;
+        // Graceful deletion: set, or only shorten, the deadline.
+        if grace > 0 {
+            let shorter = m.deletion_grace_period_seconds.is_none_or(|g| grace < g);
+            if shorter {
+                m.deletion_timestamp = Some(Time(cx.now() + SimDuration::from_secs(grace as u64)));
+                m.deletion_grace_period_seconds = Some(grace);
+                changed = true;
+            }
+        } else if m.deletion_grace_period_seconds.is_some_and(|g| g > 0) {
+            m.deletion_grace_period_seconds = Some(0);
+            changed = true;
+        }
+        // deletionFinalizersForGarbageCollection.
+        if let Some(policy) = options.propagation_policy.as_deref() {
+            let (add, drop) = match policy {
+                "Orphan" => (Some(FINALIZER_ORPHAN), FINALIZER_FOREGROUND),
+                "Foreground" => (Some(FINALIZER_FOREGROUND), FINALIZER_ORPHAN),
+                _ => (None, FINALIZER_ORPHAN),
+            };
+            let before = m.finalizers.clone();
+            m.finalizers
+                .retain(|f| f != drop && (add.is_some() || f != FINALIZER_FOREGROUND));
+            if let Some(a) = add {
+                if !m.finalizers.iter().any(|f| f == a) {
+                    m.finalizers.push(a.into());
+                }
+            }
+            changed |= before != m.finalizers;
+        }
+        if m.finalizers.is_empty() && grace == 0 {
+            return self
+                .store
+                .delete(kind, ns, name, None)
+                .map_err(|e| store_error(e, kind, name));
+        }
+        if m.deletion_timestamp.is_none() {
+            m.deletion_timestamp = Some(Time(cx.now()));
+            m.deletion_grace_period_seconds = Some(0);
+            changed = true;
+        }
+        if !changed {
+            // Already being deleted: nothing to do (upstream answers 202 with the object).
+            return Ok(cur);
+        }
         self.store
-            .delete(kind, ns, name, None)
+            .update(obj, Some(cur.meta().resource_version))
             .map_err(|e| store_error(e, kind, name))
     }
 

@@ -1,10 +1,11 @@
 //! API server unit tests: feed requests, look at what it answered and traced.
 
 use super::*;
+use crate::api::msg::DeleteOptions;
 use crate::api::pod::PodSpec;
 use crate::api::{Container, Lease, Pod, Reply, WatchEvent};
 use crate::sim::testing::{Harness, Sent};
-use crate::sim::{ActorId, SimDuration};
+use crate::sim::{ActorId, SimDuration, SimTime};
 
 const API: ActorId = ActorId(0);
 const CLIENT: ActorId = ActorId(1);
@@ -188,7 +189,7 @@ fn errors_table() {
         ("invalid", Op::Create(bad), 422, "Pod \"p2\" is invalid: spec.containers: Required value"),
         (
             "delete with another uid",
-            Op::Delete { kind: Kind::Pod, namespace: "default".into(), name: "p1".into(), uid: Some("other".into()) },
+            Op::Delete { kind: Kind::Pod, namespace: "default".into(), name: "p1".into(), options: DeleteOptions { uid: Some("other".into()), ..Default::default() } },
             409,
             "Precondition failed: UID in precondition: other",
         ),
@@ -311,7 +312,10 @@ fn watch_replays_from_revision_and_filters_by_node() {
             kind: Kind::Pod,
             namespace: "default".into(),
             name: "a".into(),
-            uid: None,
+            options: DeleteOptions {
+                grace_period_seconds: Some(0),
+                ..Default::default()
+            },
         },
     );
     assert_eq!(watch_events(&sent, KUBELET), ["DELETED a 4"]);
@@ -413,4 +417,230 @@ fn status_writes_keep_spec_and_spec_writes_keep_status() {
     let v: serde_json::Value = serde_json::from_str(&h.trace_lines()[1]).unwrap();
     assert_eq!(v["verb"], "patch");
     assert_eq!(v["actor"], "kubelet/n1");
+}
+
+fn delete_op(name: &str, grace: Option<i64>, policy: Option<&str>) -> Op {
+    Op::Delete {
+        kind: Kind::Pod,
+        namespace: "default".into(),
+        name: name.into(),
+        options: DeleteOptions {
+            grace_period_seconds: grace,
+            propagation_policy: policy.map(String::from),
+            uid: None,
+        },
+    }
+}
+
+fn bound_pod(h: &mut Harness<Msg>, api: &mut ApiServer, name: &str) -> ObjectRef {
+    let p = object(response(request(h, api, CLIENT, 1, Op::Create(pod(name)))));
+    object(response(request(
+        h,
+        api,
+        CLIENT,
+        2,
+        Op::Bind {
+            namespace: "default".into(),
+            name: name.into(),
+            uid: p.meta().uid.clone(),
+            node: "n1".into(),
+        },
+    )))
+}
+
+/// How a delete request leaves the pod: (name, bound, grace asked, policy, still stored,
+/// deletionGracePeriodSeconds, finalizers, trace verb).
+#[test]
+fn deletion_table() {
+    type Case = (
+        &'static str,
+        bool,
+        Option<i64>,
+        Option<&'static str>,
+        bool,
+        Option<i64>,
+        Vec<&'static str>,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "unbound pod goes at once",
+            false,
+            None,
+            None,
+            false,
+            None,
+            vec![],
+            "delete",
+        ),
+        (
+            "bound pod is graceful (terminationGracePeriodSeconds 30)",
+            true,
+            None,
+            None,
+            true,
+            Some(30),
+            vec![],
+            "update",
+        ),
+        (
+            "bound pod with grace 0 goes at once",
+            true,
+            Some(0),
+            None,
+            false,
+            None,
+            vec![],
+            "delete",
+        ),
+        (
+            "orphan policy adds the orphan finalizer",
+            false,
+            None,
+            Some("Orphan"),
+            true,
+            Some(0),
+            vec!["orphan"],
+            "update",
+        ),
+        (
+            "foreground policy adds foregroundDeletion",
+            false,
+            None,
+            Some("Foreground"),
+            true,
+            Some(0),
+            vec!["foregroundDeletion"],
+            "update",
+        ),
+        (
+            "background policy adds nothing",
+            false,
+            None,
+            Some("Background"),
+            false,
+            None,
+            vec![],
+            "delete",
+        ),
+    ];
+    for (name, bound, grace, policy, stored, dgps, finalizers, verb) in cases {
+        let mut h = harness();
+        let mut api = ApiServer::new(ApiServerConfig::default());
+        h.advance(SimDuration::from_secs(10));
+        if bound {
+            bound_pod(&mut h, &mut api, "p");
+        } else {
+            object(response(request(
+                &mut h,
+                &mut api,
+                CLIENT,
+                1,
+                Op::Create(pod("p")),
+            )));
+        }
+        let got = object(response(request(
+            &mut h,
+            &mut api,
+            CLIENT,
+            3,
+            delete_op("p", grace, policy),
+        )));
+        let still = api.store().get(Kind::Pod, "default", "p").is_some();
+        assert_eq!(still, stored, "{name}");
+        let m = got.meta();
+        assert_eq!(m.deletion_grace_period_seconds, dgps, "{name}");
+        assert_eq!(m.finalizers, finalizers, "{name}");
+        if let Some(g) = dgps {
+            let want = SimTime(10_000_000) + SimDuration::from_secs(g as u64);
+            assert_eq!(m.deletion_timestamp, Some(Time(want)), "{name}: deadline");
+        }
+        let v: serde_json::Value = serde_json::from_str(h.trace_lines().last().unwrap()).unwrap();
+        assert_eq!(v["verb"], verb, "{name}");
+    }
+}
+
+#[test]
+fn graceful_delete_only_shortens_and_a_zero_grace_delete_removes() {
+    let mut h = harness();
+    let mut api = ApiServer::new(ApiServerConfig::default());
+    bound_pod(&mut h, &mut api, "p");
+    let first = object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        3,
+        delete_op("p", Some(60), None),
+    )));
+    assert_eq!(first.meta().deletion_grace_period_seconds, Some(60));
+    let again = object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        4,
+        delete_op("p", Some(90), None),
+    )));
+    assert_eq!(
+        again.meta().resource_version,
+        first.meta().resource_version,
+        "a longer grace changes nothing"
+    );
+    let shorter = object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        5,
+        delete_op("p", Some(5), None),
+    )));
+    assert_eq!(shorter.meta().deletion_grace_period_seconds, Some(5));
+    // The kubelet's final delete.
+    object(response(request(
+        &mut h,
+        &mut api,
+        KUBELET,
+        6,
+        delete_op("p", Some(0), None),
+    )));
+    assert!(api.store().get(Kind::Pod, "default", "p").is_none());
+}
+
+#[test]
+fn removing_the_last_finalizer_deletes_and_none_can_be_added() {
+    let mut h = harness();
+    let mut api = ApiServer::new(ApiServerConfig::default());
+    object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        1,
+        Op::Create(pod("p")),
+    )));
+    let marked = object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        2,
+        delete_op("p", None, Some("Orphan")),
+    )));
+    let mut add = (*marked).clone();
+    add.meta_mut().finalizers.push("example.com/x".into());
+    let err = response(request(&mut h, &mut api, CLIENT, 3, Op::Update(add))).unwrap_err();
+    assert!(
+        err.message
+            .contains("no new finalizers can be added if the object is being deleted"),
+        "{}",
+        err.message
+    );
+    let mut clear = (*marked).clone();
+    clear.meta_mut().finalizers.clear();
+    object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        4,
+        Op::Update(clear),
+    )));
+    assert!(api.store().get(Kind::Pod, "default", "p").is_none());
+    let v: serde_json::Value = serde_json::from_str(h.trace_lines().last().unwrap()).unwrap();
+    assert_eq!(v["verb"], "delete");
 }

@@ -2,6 +2,9 @@
 
 pub mod admission;
 pub mod apiserver;
+pub mod daemonset;
+pub mod deployment;
+pub mod intstr;
 pub mod lease;
 pub mod meta;
 pub mod msg;
@@ -15,6 +18,9 @@ pub mod store;
 pub mod validation;
 
 pub use apiserver::{ApiServer, ApiServerConfig};
+pub use daemonset::DaemonSet;
+pub use deployment::Deployment;
+pub use intstr::IntOrString;
 pub use lease::Lease;
 pub use meta::{MicroTime, ObjectMeta, OwnerReference, Time};
 pub use msg::{ApiError, ListOptions, Msg, Op, Reply, Request, Response, WatchEvent, WatchMsg};

@@ -36,6 +36,18 @@ impl ListOptions {
     }
 }
 
+/// `metav1.DeleteOptions`, the fields kubesim models.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeleteOptions {
+    /// Seconds before the object is gone; for pods the default is the pod's
+    /// terminationGracePeriodSeconds (0 for pods not bound or already terminated).
+    pub grace_period_seconds: Option<i64>,
+    /// "Orphan", "Background" or "Foreground" (default Background).
+    pub propagation_policy: Option<String>,
+    /// Delete only if the object still has this uid.
+    pub uid: Option<String>,
+}
+
 /// What a client asks.
 #[derive(Debug)]
 pub enum Op {
@@ -60,8 +72,7 @@ pub enum Op {
         kind: Kind,
         namespace: String,
         name: String,
-        /// Delete only if the object still has this uid.
-        uid: Option<String>,
+        options: DeleteOptions,
     },
     /// The pods/binding subresource: assign a pod to a node.
     Bind {

@@ -1,8 +1,10 @@
 //! Validation on create and update, with upstream's field paths and messages
 //! (pkg/apis/core/validation/validation.go, pkg/apis/apps/validation/validation.go).
 
+use super::intstr::IntOrString;
 use super::object::Object;
-use super::pod::PodSpec;
+use super::pod::{PodSpec, PodTemplateSpec};
+use super::selector::LabelSelector;
 
 const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
@@ -53,6 +55,31 @@ fn validate_pod_spec(spec: &PodSpec, path: &str, errs: &mut Vec<String>) {
     }
 }
 
+fn non_negative(path: &str, v: i32, errs: &mut Vec<String>) {
+    if v < 0 {
+        errs.push(format!(
+            "{path}: Invalid value: {v}: must be greater than or equal to 0"
+        ));
+    }
+}
+
+/// Selector and template of a ReplicaSet, Deployment or DaemonSet.
+fn validate_workload(selector: &LabelSelector, template: &PodTemplateSpec, errs: &mut Vec<String>) {
+    if selector.is_empty() {
+        errs.push(
+            "spec.selector: Invalid value: \"{}\": empty selector is invalid for deployment".into(),
+        );
+    } else if let Err(e) = selector.validate() {
+        errs.push(format!("spec.selector.{e}"));
+    } else if !selector.matches(&template.metadata.labels) {
+        errs.push(format!(
+            "spec.template.metadata.labels: Invalid value: {:?}: `selector` does not match template `labels`",
+            template.metadata.labels
+        ));
+    }
+    validate_pod_spec(&template.spec, "spec.template.spec", errs);
+}
+
 /// Returns the list of problems ("field: message"), empty when valid.
 pub fn validate(obj: &Object) -> Vec<String> {
     let mut errs = Vec::new();
@@ -71,23 +98,50 @@ pub fn validate(obj: &Object) -> Vec<String> {
     match obj {
         Object::Pod(p) => validate_pod_spec(&p.spec, "spec", &mut errs),
         Object::ReplicaSet(rs) => {
-            let r = rs.spec.replicas.unwrap_or(1);
-            if r < 0 {
-                errs.push(format!(
-                    "spec.replicas: Invalid value: {r}: must be greater than or equal to 0"
-                ));
+            non_negative("spec.replicas", rs.spec.replicas.unwrap_or(1), &mut errs);
+            validate_workload(&rs.spec.selector, &rs.spec.template, &mut errs);
+        }
+        Object::Deployment(d) => {
+            non_negative("spec.replicas", d.spec.replicas.unwrap_or(1), &mut errs);
+            validate_workload(&d.spec.selector, &d.spec.template, &mut errs);
+            if let Some(ru) = &d.spec.strategy.rolling_update {
+                let zero = |v: &Option<IntOrString>| {
+                    v.as_ref()
+                        .is_none_or(|v| v.scaled_value(100, true) == Ok(0))
+                };
+                if d.spec.strategy.type_ == "Recreate" {
+                    errs.push("spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'".into());
+                } else if zero(&ru.max_unavailable) && zero(&ru.max_surge) {
+                    errs.push("spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0".into());
+                }
+                for (field, v) in [
+                    ("maxUnavailable", &ru.max_unavailable),
+                    ("maxSurge", &ru.max_surge),
+                ] {
+                    if let Some(v) = v {
+                        if let Err(e) = v.scaled_value(100, true) {
+                            errs.push(format!(
+                                "spec.strategy.rollingUpdate.{field}: Invalid value: {v:?}: {e}"
+                            ));
+                        }
+                    }
+                }
             }
-            if rs.spec.selector.is_empty() {
-                errs.push("spec.selector: Invalid value: \"{}\": empty selector is invalid for deployment".into());
-            } else if let Err(e) = rs.spec.selector.validate() {
-                errs.push(format!("spec.selector.{e}"));
-            } else if !rs.spec.selector.matches(&rs.spec.template.metadata.labels) {
-                errs.push(format!(
-                    "spec.template.metadata.labels: Invalid value: {:?}: `selector` does not match template `labels`",
-                    rs.spec.template.metadata.labels
-                ));
+            if let Some(h) = d.spec.revision_history_limit {
+                non_negative("spec.revisionHistoryLimit", h, &mut errs);
             }
-            validate_pod_spec(&rs.spec.template.spec, "spec.template.spec", &mut errs);
+            if let Some(p) = d.spec.progress_deadline_seconds {
+                if p <= d.spec.min_ready_seconds {
+                    errs.push(format!("spec.progressDeadlineSeconds: Invalid value: {p}: must be greater than minReadySeconds"));
+                }
+            }
+        }
+        Object::DaemonSet(ds) => {
+            validate_workload(&ds.spec.selector, &ds.spec.template, &mut errs);
+            let rp = &ds.spec.template.spec.restart_policy;
+            if !rp.is_empty() && rp != "Always" {
+                errs.push(format!("spec.template.spec.restartPolicy: Unsupported value: \"{rp}\": supported values: \"Always\""));
+            }
         }
         Object::Node(_) | Object::Lease(_) => {}
     }

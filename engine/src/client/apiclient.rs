@@ -1,6 +1,7 @@
 //! What every actor uses to reach the API server: numbered requests over its link.
 //! (Client-side rate limits, upstream's client-go flowcontrol, come with the control-plane issue.)
 
+use crate::api::msg::DeleteOptions;
 use crate::api::{Kind, ListOptions, Msg, Object, Op, Request};
 use crate::sim::{ActorId, Context};
 
@@ -68,6 +69,7 @@ impl ApiClient {
         self.send(cx, Op::List { kind, opts })
     }
 
+    /// Deletes with default options (background propagation, the pod's own grace period).
     pub fn delete(
         &mut self,
         cx: &mut Context<'_, Msg>,
@@ -76,13 +78,28 @@ impl ApiClient {
         name: &str,
         uid: Option<String>,
     ) -> u64 {
+        let options = DeleteOptions {
+            uid,
+            ..Default::default()
+        };
+        self.delete_with(cx, kind, ns, name, options)
+    }
+
+    pub fn delete_with(
+        &mut self,
+        cx: &mut Context<'_, Msg>,
+        kind: Kind,
+        ns: &str,
+        name: &str,
+        options: DeleteOptions,
+    ) -> u64 {
         self.send(
             cx,
             Op::Delete {
                 kind,
                 namespace: ns.into(),
                 name: name.into(),
-                uid,
+                options,
             },
         )
     }

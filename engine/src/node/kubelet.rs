@@ -6,9 +6,11 @@
 //! and pkg/kubelet/status/status_manager.go (pod status patches).
 
 use super::runtime::{ContainerRuntime, RuntimeConfig};
+use crate::api::msg::DeleteOptions;
 use crate::api::node::{ContainerImage, NodeAddress, NodeCondition, ResourceList};
 use crate::api::pod::{
-    ContainerState, ContainerStateRunning, ContainerStateWaiting, ContainerStatus,
+    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
+    ContainerStatus,
 };
 use crate::api::{
     ApiError, Kind, Lease, ListOptions, MicroTime, Msg, Node, Object, ObjectRef, OwnerReference,
@@ -92,10 +94,19 @@ enum Pending {
 /// What the kubelet runs for one pod.
 struct PodWorker {
     uid: String,
-    /// The pending start timer and its tag.
-    start_timer: Option<(TimerId, u64)>,
+    /// The pending runtime operation (start or stop) and its timer tag.
+    timer: Option<(TimerId, u64)>,
     ip: String,
     running_since: Option<SimTime>,
+    /// The pod is being deleted: its containers are stopping.
+    terminating: bool,
+}
+
+/// What a pod timer means when it fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PodStep {
+    Started,
+    Stopped,
 }
 
 /// The kubelet actor of one node.
@@ -107,7 +118,7 @@ pub struct Kubelet {
     node: Option<ObjectRef>,
     lease: Option<ObjectRef>,
     workers: BTreeMap<CacheKey, PodWorker>,
-    pod_timers: BTreeMap<u64, CacheKey>,
+    pod_timers: BTreeMap<u64, (CacheKey, PodStep)>,
     next_pod_tag: u64,
     next_ip: u32,
     pending: BTreeMap<u64, Pending>,
@@ -322,9 +333,14 @@ impl Kubelet {
                     .is_some_and(|w| w.uid == p.metadata.uid);
                 if !known {
                     self.kill(&key, cx);
-                    if !p.is_terminal() && p.metadata.deletion_timestamp.is_none() {
+                    if p.metadata.deletion_timestamp.is_some() {
+                        // Nothing runs for it here: confirm the deletion at once.
+                        self.finish_deletion(p, cx);
+                    } else if !p.is_terminal() {
                         self.admit(key, p, cx);
                     }
+                } else if p.metadata.deletion_timestamp.is_some() {
+                    self.terminate(key, p, cx);
                 }
             }
         }
@@ -372,19 +388,111 @@ impl Kubelet {
         let id = self.client.patch_status(cx, Object::Pod(p));
         self.track(id, Pending::PodStatus);
         let delay = self.runtime.start_pod(pod, cx.rng());
-        let tag = self.next_pod_tag;
-        self.next_pod_tag += 1;
-        let timer = cx.set_timer(delay, tag);
-        self.pod_timers.insert(tag, key.clone());
+        let timer = self.pod_timer(&key, PodStep::Started, delay, cx);
         self.workers.insert(
             key,
             PodWorker {
                 uid: pod.metadata.uid.clone(),
-                start_timer: Some((timer, tag)),
+                timer: Some(timer),
                 ip,
                 running_since: None,
+                terminating: false,
             },
         );
+    }
+
+    fn pod_timer(
+        &mut self,
+        key: &CacheKey,
+        step: PodStep,
+        after: SimDuration,
+        cx: &mut Context<'_, Msg>,
+    ) -> (TimerId, u64) {
+        let tag = self.next_pod_tag;
+        self.next_pod_tag += 1;
+        self.pod_timers.insert(tag, (key.clone(), step));
+        (cx.set_timer(after, tag), tag)
+    }
+
+    /// The pod got a deletionTimestamp: stop its containers (killPod), within the grace period.
+    fn terminate(&mut self, key: CacheKey, pod: &Pod, cx: &mut Context<'_, Msg>) {
+        let Some(w) = self.workers.get_mut(&key) else {
+            return;
+        };
+        if w.terminating {
+            return;
+        }
+        w.terminating = true;
+        if let Some((t, tag)) = w.timer.take() {
+            cx.cancel_timer(t);
+            self.pod_timers.remove(&tag);
+        }
+        let grace = pod
+            .metadata
+            .deletion_grace_period_seconds
+            .unwrap_or(0)
+            .max(0) as u64;
+        let stop = self
+            .runtime
+            .stop_pod(pod, cx.rng())
+            .min(SimDuration::from_secs(grace));
+        let timer = self.pod_timer(&key, PodStep::Stopped, stop, cx);
+        if let Some(w) = self.workers.get_mut(&key) {
+            w.timer = Some(timer);
+        }
+    }
+
+    /// Containers stopped: report them terminated, then delete the pod for good (the status
+    /// manager's final delete with grace 0 and a uid precondition).
+    fn containers_stopped(&mut self, key: CacheKey, cx: &mut Context<'_, Msg>) {
+        let Some(w) = self.workers.get_mut(&key) else {
+            return;
+        };
+        w.timer = None;
+        w.running_since = None;
+        let uid = w.uid.clone();
+        let Some(Object::Pod(cur)) = self.pods.get(&key.0, &key.1).map(|o| o.as_ref()) else {
+            return;
+        };
+        if cur.metadata.uid != uid {
+            return;
+        }
+        let now = Time(cx.now());
+        let mut p = cur.clone();
+        p.set_condition("Ready", "False", now);
+        p.set_condition("ContainersReady", "False", now);
+        p.status.container_statuses = container_statuses(
+            cur,
+            ContainerState {
+                terminated: Some(ContainerStateTerminated {
+                    exit_code: 0,
+                    reason: "Completed".into(),
+                    started_at: cur
+                        .status
+                        .container_statuses
+                        .first()
+                        .and_then(|c| c.state.running.as_ref())
+                        .and_then(|r| r.started_at),
+                    finished_at: Some(now),
+                }),
+                ..Default::default()
+            },
+            false,
+        );
+        let id = self.client.patch_status(cx, Object::Pod(p.clone()));
+        self.track(id, Pending::PodStatus);
+        self.finish_deletion(&p, cx);
+    }
+
+    fn finish_deletion(&mut self, pod: &Pod, cx: &mut Context<'_, Msg>) {
+        let options = DeleteOptions {
+            grace_period_seconds: Some(0),
+            uid: Some(pod.metadata.uid.clone()),
+            ..Default::default()
+        };
+        let (ns, name) = (pod.metadata.namespace.clone(), pod.metadata.name.clone());
+        let id = self.client.delete_with(cx, Kind::Pod, &ns, &name, options);
+        self.track(id, Pending::PodStatus);
     }
 
     /// Every container of the pod is running: report Running and Ready.
@@ -393,7 +501,7 @@ impl Kubelet {
         let Some(w) = self.workers.get_mut(&key) else {
             return;
         };
-        w.start_timer = None;
+        w.timer = None;
         w.running_since = Some(cx.now());
         let ip = w.ip.clone();
         let uid = w.uid.clone();
@@ -440,7 +548,7 @@ impl Kubelet {
     /// Stops the pod's containers (or cancels their start).
     fn kill(&mut self, key: &CacheKey, cx: &mut Context<'_, Msg>) {
         if let Some(w) = self.workers.remove(key) {
-            if let Some((t, tag)) = w.start_timer {
+            if let Some((t, tag)) = w.timer {
                 cx.cancel_timer(t);
                 self.pod_timers.remove(&tag);
             }
@@ -525,11 +633,11 @@ impl Actor<Msg> for Kubelet {
             Input::Timer { tag, .. } => match tag {
                 TIMER_LEASE => self.sync_lease(cx),
                 TIMER_NODE_STATUS => self.sync_node_status(cx),
-                t if t >= TIMER_POD_BASE => {
-                    if let Some(key) = self.pod_timers.remove(&t) {
-                        self.containers_started(key, cx);
-                    }
-                }
+                t if t >= TIMER_POD_BASE => match self.pod_timers.remove(&t) {
+                    Some((key, PodStep::Started)) => self.containers_started(key, cx),
+                    Some((key, PodStep::Stopped)) => self.containers_stopped(key, cx),
+                    None => {}
+                },
                 _ => {}
             },
             Input::Message { msg, .. } => match msg {
@@ -577,6 +685,7 @@ mod tests {
                 image_pull: fixed(2000),
                 create: fixed(50),
                 start: fixed(50),
+                stop: fixed(200),
             };
             Bench {
                 h: Harness::new(&["kube-apiserver", "kubelet/n1"], ME, 1),

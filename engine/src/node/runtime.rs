@@ -18,6 +18,8 @@ pub struct RuntimeConfig {
     pub create: Latency,
     /// StartContainer.
     pub start: Latency,
+    /// StopContainer after SIGTERM (capped by the pod's grace period).
+    pub stop: Latency,
 }
 
 impl Default for RuntimeConfig {
@@ -39,6 +41,10 @@ impl Default for RuntimeConfig {
             start: Latency {
                 min: ms(30),
                 max: ms(120),
+            },
+            stop: Latency {
+                min: ms(50),
+                max: ms(300),
             },
         }
     }
@@ -69,6 +75,16 @@ impl ContainerRuntime {
 
     pub fn images(&self) -> impl Iterator<Item = &String> {
         self.images.iter()
+    }
+
+    /// Time to stop every container of the pod (they stop in parallel: the slowest counts).
+    pub fn stop_pod(&self, pod: &Pod, rng: &mut SimRng) -> SimDuration {
+        pod.spec
+            .containers
+            .iter()
+            .map(|_| draw(&self.config.stop, rng))
+            .max()
+            .unwrap_or(SimDuration::ZERO)
     }
 
     /// Time from the kubelet's SyncPod to every container running: sandbox, then init and
@@ -114,6 +130,7 @@ mod tests {
             image_pull: fixed(1000),
             create: fixed(10),
             start: fixed(20),
+            stop: fixed(5),
         };
         let mut rt = ContainerRuntime::new(cfg, ["cached:1".to_string()]);
         let mut rng = SimRng::new(1, 1);

@@ -210,6 +210,7 @@ fn check(s: &Scenario) -> Problems {
             ("cluster.runtime.image_pull", r.image_pull.as_ref()),
             ("cluster.runtime.create", r.create.as_ref()),
             ("cluster.runtime.start", r.start.as_ref()),
+            ("cluster.runtime.stop", r.stop.as_ref()),
         ]);
     }
     for (field, l) in latencies {

@@ -63,6 +63,8 @@ pub struct RuntimeSpec {
     pub create: Option<LatencySpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<LatencySpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<LatencySpec>,
 }
 
 fn default_pods() -> u32 {
