@@ -1,18 +1,19 @@
-//! Assembles the actors of a cluster from a scenario and runs it, checking expectations.
-//! The one place that knows every actor.
+//! Assembles the actors of a cluster from a scenario and runs it, checking expectations and
+//! injecting faults on the way. The one place that knows every actor.
 
-use crate::api::{
-    ApiServer, ApiServerConfig, Container, Kind, LabelSelector, Msg, Object, ObjectMeta, Pod,
-    PodTemplateSpec, Quantity, ReplicaSet, Store,
-};
-use crate::client::{ApiClient, Command, CommandError, Kubectl};
+use crate::api::{ApiServer, ApiServerConfig, Kind, Msg, Object, Quantity, Store};
+use crate::client::{ApiClient, CommandError, Kubectl, RateLimit};
 use crate::controllers::{ReplicaSetConfig, ReplicaSetController};
+use crate::faults::{self, Fault, Targets};
 use crate::node::{Kubelet, KubeletConfig, RuntimeConfig};
 use crate::scenario::expect::{ExpectationResult, Outcome, When};
-use crate::scenario::{Create, LatencySpec, Qty, Scenario};
+use crate::scenario::objects::commands_for;
+use crate::scenario::{Expectation, LatencySpec, Scenario};
 use crate::scheduler::{Profile, QueueConfig, Scheduler};
 use crate::sim::{ActorId, Latency, Sim, SimDuration, SimTime, Trace};
 use std::collections::{BTreeMap, BTreeSet};
+
+pub use crate::scenario::objects::object_for;
 
 /// Default one-way latency of a component's link to the API server.
 pub const DEFAULT_API_LATENCY: Latency = Latency {
@@ -30,77 +31,6 @@ fn latency(l: &LatencySpec) -> Latency {
     Latency {
         min: l.min.0,
         max: l.max.0,
-    }
-}
-
-fn resources(cpu: Option<Qty>, memory: Option<Qty>) -> BTreeMap<String, Quantity> {
-    let mut r = BTreeMap::new();
-    if let Some(c) = cpu {
-        r.insert("cpu".to_string(), c.0);
-    }
-    if let Some(m) = memory {
-        r.insert("memory".to_string(), m.0);
-    }
-    r
-}
-
-fn short_container(name: &str, image: &str, cpu: Option<Qty>, memory: Option<Qty>) -> Container {
-    let mut c = Container {
-        name: name.into(),
-        image: image.into(),
-        ..Default::default()
-    };
-    c.resources.requests = resources(cpu, memory);
-    c
-}
-
-/// The API object a short-form `create` stands for.
-pub fn object_for(c: &Create) -> Object {
-    match c {
-        Create::ReplicaSet(r) => {
-            let mut labels = r.labels.clone();
-            if labels.is_empty() {
-                labels.insert("app".into(), r.name.value.clone());
-            }
-            let mut rs = ReplicaSet {
-                metadata: ObjectMeta {
-                    name: r.name.value.clone(),
-                    namespace: c.namespace().into(),
-                    labels: labels.clone(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            };
-            rs.spec.replicas = Some(r.replicas as i32);
-            rs.spec.selector = LabelSelector::from_labels(&labels);
-            rs.spec.template = PodTemplateSpec {
-                metadata: ObjectMeta {
-                    labels,
-                    ..Default::default()
-                },
-                spec: crate::api::pod::PodSpec {
-                    containers: vec![short_container(&r.name, &r.image, r.cpu, r.memory)],
-                    ..Default::default()
-                },
-            };
-            Object::ReplicaSet(rs)
-        }
-        Create::Pod(p) => {
-            let mut pod = Pod {
-                metadata: ObjectMeta {
-                    name: p.name.value.clone(),
-                    namespace: c.namespace().into(),
-                    labels: p.labels.clone(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            };
-            pod.spec.containers = vec![short_container(&p.name, &p.image, p.cpu, p.memory)];
-            if let Some(n) = &p.node_name {
-                pod.spec.node_name = n.value.clone();
-            }
-            Object::Pod(pod)
-        }
     }
 }
 
@@ -124,6 +54,37 @@ pub struct Cluster {
     kubelets: Vec<ActorId>,
 }
 
+fn apiserver_config(s: &Scenario) -> ApiServerConfig {
+    let mut c = ApiServerConfig::default();
+    if let Some(a) = &s.cluster.apiserver {
+        if let Some(i) = a.compaction_interval {
+            c.compaction_interval = i.0;
+        }
+        if let Some(l) = &a.write_latency {
+            c.write_latency = latency(l);
+        }
+    }
+    c
+}
+
+fn runtime_config(s: &Scenario) -> RuntimeConfig {
+    let mut runtime = RuntimeConfig::default();
+    if let Some(r) = &s.cluster.runtime {
+        for (dst, src) in [
+            (&mut runtime.sandbox, &r.sandbox),
+            (&mut runtime.image_pull, &r.image_pull),
+            (&mut runtime.create, &r.create),
+            (&mut runtime.start, &r.start),
+            (&mut runtime.stop, &r.stop),
+        ] {
+            if let Some(l) = src {
+                *dst = latency(l);
+            }
+        }
+    }
+    runtime
+}
+
 impl Cluster {
     /// Builds the cluster; the scenario must have been validated.
     pub fn new(scenario: &Scenario, opts: RunOptions) -> Self {
@@ -136,69 +97,29 @@ impl Cluster {
         let mut sim = Sim::new(seed, lat, opts.trace);
         let apiserver = sim.add_actor(
             APISERVER,
-            Box::new(ApiServer::new(ApiServerConfig::default())),
+            Box::new(ApiServer::new(apiserver_config(scenario))),
         );
         sim.network_mut().set_hub(apiserver);
         let client = ApiClient::new(apiserver);
+        let kcm = client.clone().with_rate_limit(RateLimit::CONTROLLER_MANAGER);
 
-        let mut commands: Vec<(SimTime, Command)> = Vec::new();
-        for a in &scenario.actions {
-            let at = SimTime(a.at.0.as_micros());
-            if let Some(c) = &a.create {
-                commands.push((at, Command::Create(Box::new(object_for(c)))));
-            }
-            if let Some(s) = &a.scale {
-                commands.push((
-                    at,
-                    Command::Scale {
-                        kind: Kind::parse(&s.target.kind).unwrap_or(Kind::ReplicaSet),
-                        namespace: s.target.namespace.clone(),
-                        name: s.target.name.clone(),
-                        replicas: s.replicas as i32,
-                    },
-                ));
-            }
-            if let Some(d) = &a.delete {
-                commands.push((
-                    at,
-                    Command::Delete {
-                        kind: Kind::parse(&d.target.kind).unwrap_or(Kind::Pod),
-                        namespace: d.target.namespace.clone(),
-                        name: d.target.name.clone(),
-                    },
-                ));
-            }
-        }
+        let commands = commands_for(&scenario.actions);
         let kubectl = sim.add_actor(KUBECTL, Box::new(Kubectl::new(client.clone(), commands)));
         let scheduler = sim.add_actor(
             SCHEDULER,
             Box::new(Scheduler::new(
-                client.clone(),
+                client.clone().with_rate_limit(RateLimit::SCHEDULER),
                 Profile::default_profile(),
                 QueueConfig::default(),
             )),
         );
-        let rsc = sim.add_actor(
+        let mut control_plane = vec![apiserver, kubectl, scheduler];
+        control_plane.push(sim.add_actor(
             REPLICASET_CONTROLLER,
-            Box::new(ReplicaSetController::new(
-                client.clone(),
-                ReplicaSetConfig::default(),
-            )),
-        );
+            Box::new(ReplicaSetController::new(kcm.clone(), ReplicaSetConfig::default())),
+        ));
 
-        let mut runtime = RuntimeConfig::default();
-        if let Some(r) = &scenario.cluster.runtime {
-            let set = |dst: &mut Latency, src: &Option<LatencySpec>| {
-                if let Some(l) = src {
-                    *dst = latency(l);
-                }
-            };
-            set(&mut runtime.sandbox, &r.sandbox);
-            set(&mut runtime.image_pull, &r.image_pull);
-            set(&mut runtime.create, &r.create);
-            set(&mut runtime.start, &r.start);
-            set(&mut runtime.stop, &r.stop);
-        }
+        let runtime = runtime_config(scenario);
         let mut kubelets = Vec::new();
         let mut index = 0u32;
         for pool in &scenario.cluster.node_pools {
@@ -215,19 +136,17 @@ impl Cluster {
                 cfg.zone = pool.zone.clone();
                 cfg.images = pool.images.clone();
                 cfg.runtime = runtime.clone();
+                let kubelet_client = client.clone().with_rate_limit(RateLimit::KUBELET);
                 let id = sim.add_actor(
                     format!("kubelet/{name}"),
-                    Box::new(Kubelet::new(cfg, client.clone())),
+                    Box::new(Kubelet::new(cfg, kubelet_client)),
                 );
                 kubelets.push(id);
                 index += 1;
             }
         }
-        for id in [apiserver, kubectl, scheduler, rsc]
-            .into_iter()
-            .chain(kubelets.iter().copied())
-        {
-            sim.start_at(id, SimTime::ZERO);
+        for id in control_plane.iter().chain(kubelets.iter()) {
+            sim.start_at(*id, SimTime::ZERO);
         }
         Cluster {
             scenario: scenario.clone(),
@@ -279,99 +198,178 @@ impl Cluster {
             .unwrap_or_default()
     }
 
-    /// Runs to `until` (default: the scenario's run_for), checking expectations on the way.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Runs to `until` (default: the scenario's run_for), injecting faults and checking
+    /// expectations on the way.
     pub fn run(&mut self, until: Option<SimDuration>) -> Report {
         let end = SimTime(until.unwrap_or(self.scenario.run_for.0).as_micros());
-        let exps = self.scenario.expect.clone();
-        let mut outcomes: Vec<Outcome> = vec![Outcome::NotReached; exps.len()];
-        let mut checkpoints: BTreeSet<SimTime> = exps
+        let run_end = SimTime(self.scenario.run_for.0.as_micros());
+        let mut chk = Checker::new(self.scenario.expect.clone(), end);
+        let faults: Vec<(SimTime, Fault)> = self
+            .scenario
+            .actions
             .iter()
-            .filter_map(|e| match e.when() {
-                When::At(t) | When::By(t) => Some(t),
-                When::End => None,
-            })
-            .filter(|t| *t <= end)
+            .filter_map(|a| a.fault.clone().map(|f| (SimTime(a.at.0.as_micros()), f)))
+            .filter(|(t, _)| *t <= end)
             .collect();
-        let by_pending = |o: &[Outcome]| {
-            exps.iter()
-                .zip(o)
-                .any(|(e, o)| matches!(e.when(), When::By(_)) && *o == Outcome::NotReached)
+        let mut points: BTreeSet<SimTime> = chk.points();
+        points.extend(faults.iter().map(|(t, _)| *t));
+        let targets = Targets {
+            apiserver: self.apiserver,
         };
-        // A `by` expectation may already hold before anything happens.
-        self.check_by(&exps, &mut outcomes);
+        chk.observe(self.store(), SimTime::ZERO);
         loop {
-            let next_cp = checkpoints.first().copied().unwrap_or(end);
+            let next_point = points.first().copied().unwrap_or(end);
             match self.sim.next_time() {
-                Some(t) if t <= next_cp => {
+                Some(t) if t <= next_point => {
                     let writes = self.sim.trace().len();
                     while self.sim.next_time() == Some(t) {
                         self.sim.step();
                     }
-                    if self.sim.trace().len() != writes && by_pending(&outcomes) {
-                        self.check_by(&exps, &mut outcomes);
+                    if self.sim.trace().len() != writes && chk.watching() {
+                        chk.observe(self.store(), t);
                     }
                 }
                 _ => {
-                    self.sim.run_until(next_cp);
-                    if checkpoints.remove(&next_cp) {
-                        for (e, o) in exps.iter().zip(outcomes.iter_mut()) {
-                            let n = e.pod_count().count(self.store());
-                            match e.when() {
-                                When::At(t) if t == next_cp => {
-                                    *o = Outcome::from_count(e, n, next_cp);
-                                }
-                                When::By(t) if t == next_cp && *o == Outcome::NotReached => {
-                                    *o = Outcome::Fail { observed: n };
-                                }
-                                _ => {}
-                            }
-                        }
-                    } else {
+                    self.sim.run_until(next_point);
+                    if !points.remove(&next_point) {
                         break;
                     }
+                    for (_, f) in faults.iter().filter(|(t, _)| *t == next_point) {
+                        faults::inject(&mut self.sim, targets, f);
+                    }
+                    chk.at_point(self.store(), next_point);
                 }
             }
         }
         self.sim.run_until(end);
-        // End-of-run expectations hold for the scenario's end, not an earlier --until.
-        let reached_end = end >= SimTime(self.scenario.run_for.0.as_micros());
-        for (e, o) in exps.iter().zip(outcomes.iter_mut()) {
-            if e.when() == When::End && reached_end {
-                let n = e.pod_count().count(self.store());
-                *o = Outcome::from_count(e, n, end);
-            }
-        }
-        let results = exps
-            .iter()
-            .zip(outcomes)
-            .map(|(e, outcome)| ExpectationResult {
-                description: e.describe(),
-                outcome,
-            })
-            .collect();
+        chk.finish(self.store(), end, end >= run_end);
+        let results = chk.results();
         Report::new(self, end, results)
     }
+}
 
-    fn check_by(&self, exps: &[crate::scenario::Expectation], outcomes: &mut [Outcome]) {
-        let now = self.sim.now();
-        for (e, o) in exps.iter().zip(outcomes.iter_mut()) {
-            if let When::By(t) = e.when() {
-                if *o == Outcome::NotReached && now <= t {
-                    let pc = e.pod_count();
-                    let n = pc.count(self.store());
-                    if pc.holds(n) {
-                        *o = Outcome::Pass {
-                            at: now,
-                            observed: n,
-                        };
+/// Tracks expectations through a run.
+struct Checker {
+    exps: Vec<Expectation>,
+    out: Vec<Outcome>,
+    end: SimTime,
+}
+
+impl Checker {
+    fn new(exps: Vec<Expectation>, end: SimTime) -> Self {
+        let out = vec![Outcome::NotReached; exps.len()];
+        Checker { exps, out, end }
+    }
+
+    /// Times at which something must be checked.
+    fn points(&self) -> BTreeSet<SimTime> {
+        let mut p = BTreeSet::new();
+        for e in &self.exps {
+            if let Some(w) = e.window() {
+                p.insert(w.from);
+                p.extend(w.until);
+            } else if let When::At(t) | When::By(t) = e.when() {
+                p.insert(t);
+            }
+        }
+        p.retain(|t| *t <= self.end);
+        p
+    }
+
+    /// Pending `by` or active `always` expectations need a look after each write.
+    fn watching(&self) -> bool {
+        self.exps.iter().zip(&self.out).any(|(e, o)| {
+            *o == Outcome::NotReached && (e.window().is_some() || matches!(e.when(), When::By(_)))
+        })
+    }
+
+    /// After writes at `now`: a `by` that holds passes; an `always` that breaks fails.
+    fn observe(&mut self, store: &Store, now: SimTime) {
+        for (e, o) in self.exps.iter().zip(self.out.iter_mut()) {
+            if *o != Outcome::NotReached {
+                continue;
+            }
+            if let Some(w) = e.window() {
+                let active = w.from <= now && w.until.is_none_or(|u| now <= u);
+                if active {
+                    if let (false, observed) = e.evaluate(store) {
+                        *o = Outcome::Fail { at: now, observed };
+                    }
+                }
+            } else if let When::By(t) = e.when() {
+                if now <= t {
+                    if let (true, observed) = e.evaluate(store) {
+                        *o = Outcome::Pass { at: now, observed };
                     }
                 }
             }
         }
     }
 
-    pub fn scenario(&self) -> &Scenario {
-        &self.scenario
+    /// At a check point: `at` expectations are decided, `by` deadlines pass, windows open and
+    /// close.
+    fn at_point(&mut self, store: &Store, now: SimTime) {
+        self.observe(store, now);
+        for (e, o) in self.exps.iter().zip(self.out.iter_mut()) {
+            if *o != Outcome::NotReached {
+                continue;
+            }
+            if let Some(w) = e.window() {
+                if w.until == Some(now) {
+                    *o = Outcome::Pass {
+                        at: now,
+                        observed: e.evaluate(store).1,
+                    };
+                }
+                continue;
+            }
+            match e.when() {
+                When::At(t) if t == now => *o = Outcome::of(e, store, now),
+                When::By(t) if t == now => {
+                    *o = Outcome::Fail {
+                        at: now,
+                        observed: e.evaluate(store).1,
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// At the end: end-of-run expectations (only if the scenario's end was reached) and open
+    /// windows.
+    fn finish(&mut self, store: &Store, end: SimTime, reached_end: bool) {
+        for (e, o) in self.exps.iter().zip(self.out.iter_mut()) {
+            if *o != Outcome::NotReached || !reached_end {
+                continue;
+            }
+            match e.window() {
+                Some(w) if w.until.is_none() => {
+                    *o = Outcome::Pass {
+                        at: end,
+                        observed: e.evaluate(store).1,
+                    }
+                }
+                Some(_) => {}
+                None if e.when() == When::End => *o = Outcome::of(e, store, end),
+                None => {}
+            }
+        }
+    }
+
+    fn results(self) -> Vec<ExpectationResult> {
+        self.exps
+            .iter()
+            .zip(self.out)
+            .map(|(e, outcome)| ExpectationResult {
+                description: e.describe(),
+                outcome,
+            })
+            .collect()
     }
 }
 

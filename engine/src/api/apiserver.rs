@@ -9,13 +9,14 @@
 use super::admission::admit_create;
 use super::meta::Time;
 use super::msg::{
-    ApiError, DeleteOptions, ListOptions, Msg, Op, Reply, Request, Response, WatchEvent, WatchMsg,
+    ApiError, Control, DeleteOptions, ListOptions, Msg, Op, Reply, Request, Response, WatchEvent,
+    WatchMsg,
 };
 use super::object::{Kind, Object, ObjectRef};
 use super::store::{EventType, Store, StoreError, StoreEvent};
 use super::validation::validate;
-use crate::sim::{Actor, ActorId, Context, Input, SimDuration};
-use std::collections::BTreeMap;
+use crate::sim::{Actor, ActorId, Context, Input, Latency, SimDuration, SimTime};
+use std::collections::{BTreeMap, VecDeque};
 
 /// Characters of generated names (k8s.io/apimachinery/pkg/util/rand: no vowels, no 0/1/3).
 const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
@@ -23,6 +24,7 @@ const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 const GENERATE_NAME_TRIES: usize = 8;
 
 const TIMER_COMPACT: u64 = 1;
+const TIMER_COMMIT: u64 = 2;
 
 /// The garbage collector's finalizers (metav1.FinalizerOrphanDependents, FinalizerDeleteDependents).
 pub const FINALIZER_ORPHAN: &str = "orphan";
@@ -47,12 +49,19 @@ fn deletion_grace(obj: &Object, requested: Option<i64>) -> i64 {
 pub struct ApiServerConfig {
     /// `--etcd-compaction-interval`, default 5 m.
     pub compaction_interval: SimDuration,
+    /// Time for a write to commit in the store (etcd), drawn per write; writes commit in
+    /// arrival order. Default 1 ms to 3 ms.
+    pub write_latency: Latency,
 }
 
 impl Default for ApiServerConfig {
     fn default() -> Self {
         ApiServerConfig {
             compaction_interval: SimDuration::from_secs(300),
+            write_latency: Latency {
+                min: SimDuration::from_millis(1),
+                max: SimDuration::from_millis(3),
+            },
         }
     }
 }
@@ -74,6 +83,13 @@ pub struct ApiServer {
     pods_by_node: BTreeMap<String, Vec<usize>>,
     /// Revision seen at the last compaction tick; compacted to at the next one.
     compact_next: u64,
+    /// Writes waiting to commit, in arrival order.
+    commits: VecDeque<(ActorId, Request)>,
+    last_commit: SimTime,
+    /// Down until then (fault).
+    down_until: SimTime,
+    /// Raised write latency and until when (fault).
+    slow_writes: Option<(Latency, SimTime)>,
 }
 
 impl ApiServer {
@@ -85,6 +101,64 @@ impl ApiServer {
             by_kind: Default::default(),
             pods_by_node: BTreeMap::new(),
             compact_next: 0,
+            commits: VecDeque::new(),
+            last_commit: SimTime::ZERO,
+            down_until: SimTime::ZERO,
+            slow_writes: None,
+        }
+    }
+
+    /// A request arrives: reads are answered from the current state at once, writes queue to
+    /// commit after the store's write latency.
+    fn on_request(&mut self, from: ActorId, req: Request, cx: &mut Context<'_, Msg>) {
+        if cx.now() < self.down_until {
+            Self::reply(cx, from, req.id, Err(ApiError::unavailable()));
+            return;
+        }
+        if matches!(req.op, Op::Get { .. } | Op::List { .. } | Op::Watch { .. }) {
+            self.handle_request(from, req, cx);
+            return;
+        }
+        let latency = match self.slow_writes {
+            Some((l, until)) if cx.now() < until => l,
+            _ => self.config.write_latency,
+        };
+        let delay = SimDuration(cx.rng().uniform(latency.min.as_micros(), latency.max.as_micros()));
+        if delay == SimDuration::ZERO && self.commits.is_empty() {
+            self.handle_request(from, req, cx);
+            return;
+        }
+        let at = (cx.now() + delay).max(self.last_commit);
+        self.last_commit = at;
+        self.commits.push_back((from, req));
+        cx.set_timer(at.since(cx.now()), TIMER_COMMIT);
+    }
+
+    fn on_control(&mut self, c: Control, cx: &mut Context<'_, Msg>) {
+        match c {
+            Control::ApiServerDown { until } => {
+                self.down_until = until;
+                // Writes not yet committed fail; every watch connection breaks.
+                for (from, req) in std::mem::take(&mut self.commits) {
+                    Self::reply(cx, from, req.id, Err(ApiError::unavailable()));
+                }
+                for w in std::mem::take(&mut self.watchers).into_iter().flatten() {
+                    let event = WatchEvent::Error(ApiError::unavailable());
+                    let msg = WatchMsg {
+                        watch_id: w.watch_id,
+                        event,
+                    };
+                    cx.send(w.client, Msg::Watch(Box::new(msg)));
+                }
+                self.by_kind = Default::default();
+                self.pods_by_node.clear();
+            }
+            Control::StoreLatency { latency, until } => self.slow_writes = Some((latency, until)),
+            Control::CompactNow => {
+                let rev = self.store.revision();
+                self.store.compact(rev);
+                self.compact_next = rev;
+            }
         }
     }
 
@@ -555,11 +629,22 @@ impl Actor<Msg> for ApiServer {
                 self.compact_next = self.store.revision();
                 cx.set_timer(self.config.compaction_interval, TIMER_COMPACT);
             }
+            Input::Timer {
+                tag: TIMER_COMMIT, ..
+            } => {
+                if let Some((from, req)) = self.commits.pop_front() {
+                    self.handle_request(from, req, cx);
+                }
+            }
             Input::Timer { .. } => {}
             Input::Message {
                 from,
                 msg: Msg::Request(req),
-            } => self.handle_request(from, *req, cx),
+            } => self.on_request(from, *req, cx),
+            Input::Message {
+                msg: Msg::Control(c),
+                ..
+            } => self.on_control(c, cx),
             Input::Message { .. } => {}
         }
     }

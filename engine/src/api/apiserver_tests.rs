@@ -1,6 +1,7 @@
 //! API server unit tests: feed requests, look at what it answered and traced.
 
 use super::*;
+use crate::api::msg::Control;
 use crate::api::msg::DeleteOptions;
 use crate::api::pod::PodSpec;
 use crate::api::{Container, Lease, Pod, Reply, WatchEvent};
@@ -10,6 +11,14 @@ use crate::sim::{ActorId, SimDuration, SimTime};
 const API: ActorId = ActorId(0);
 const CLIENT: ActorId = ActorId(1);
 const KUBELET: ActorId = ActorId(2);
+
+/// An API server whose writes commit at once (no store latency).
+fn instant() -> ApiServer {
+    ApiServer::new(ApiServerConfig {
+        write_latency: crate::sim::Latency::ZERO,
+        ..Default::default()
+    })
+}
 
 fn harness() -> Harness<Msg> {
     Harness::new(&["kube-apiserver", "kubectl", "kubelet/n1"], API, 1)
@@ -94,7 +103,7 @@ fn watch_events(sent: &[Sent<Msg>], to: ActorId) -> Vec<String> {
 #[test]
 fn create_sets_server_fields_defaults_and_traces() {
     let mut h = harness();
-    let mut api = ApiServer::new(ApiServerConfig::default());
+    let mut api = instant();
     h.advance(SimDuration::from_secs(3));
     let o = object(response(request(
         &mut h,
@@ -129,7 +138,7 @@ fn create_sets_server_fields_defaults_and_traces() {
 #[test]
 fn generate_name_appends_five_random_characters() {
     let mut h = harness();
-    let mut api = ApiServer::new(ApiServerConfig::default());
+    let mut api = instant();
     let mut o = pod("");
     o.meta_mut().generate_name = "web-".into();
     let got = object(response(request(
@@ -150,7 +159,7 @@ fn generate_name_appends_five_random_characters() {
 #[test]
 fn errors_table() {
     let mut h = harness();
-    let mut api = ApiServer::new(ApiServerConfig::default());
+    let mut api = instant();
     let p1 = object(response(request(
         &mut h,
         &mut api,
@@ -204,7 +213,7 @@ fn errors_table() {
 #[test]
 fn bind_sets_node_and_condition_and_only_once() {
     let mut h = harness();
-    let mut api = ApiServer::new(ApiServerConfig::default());
+    let mut api = instant();
     let p = object(response(request(
         &mut h,
         &mut api,
@@ -239,7 +248,7 @@ fn bind_sets_node_and_condition_and_only_once() {
 #[test]
 fn watch_replays_from_revision_and_filters_by_node() {
     let mut h = harness();
-    let mut api = ApiServer::new(ApiServerConfig::default());
+    let mut api = instant();
     let a = object(response(request(
         &mut h,
         &mut api,
@@ -327,6 +336,7 @@ fn watch_from_compacted_revision_is_gone() {
     let mut h = harness();
     let mut api = ApiServer::new(ApiServerConfig {
         compaction_interval: SimDuration::from_secs(10),
+        write_latency: crate::sim::Latency::ZERO,
     });
     h.feed(&mut api, Input::Start);
     for (i, n) in ["a", "b", "c"].iter().enumerate() {
@@ -371,7 +381,7 @@ fn watch_from_compacted_revision_is_gone() {
 #[test]
 fn status_writes_keep_spec_and_spec_writes_keep_status() {
     let mut h = harness();
-    let mut api = ApiServer::new(ApiServerConfig::default());
+    let mut api = instant();
     let p = object(response(request(
         &mut h,
         &mut api,
@@ -526,7 +536,7 @@ fn deletion_table() {
     ];
     for (name, bound, grace, policy, stored, dgps, finalizers, verb) in cases {
         let mut h = harness();
-        let mut api = ApiServer::new(ApiServerConfig::default());
+        let mut api = instant();
         h.advance(SimDuration::from_secs(10));
         if bound {
             bound_pod(&mut h, &mut api, "p");
@@ -563,7 +573,7 @@ fn deletion_table() {
 #[test]
 fn graceful_delete_only_shortens_and_a_zero_grace_delete_removes() {
     let mut h = harness();
-    let mut api = ApiServer::new(ApiServerConfig::default());
+    let mut api = instant();
     bound_pod(&mut h, &mut api, "p");
     let first = object(response(request(
         &mut h,
@@ -607,7 +617,7 @@ fn graceful_delete_only_shortens_and_a_zero_grace_delete_removes() {
 #[test]
 fn removing_the_last_finalizer_deletes_and_none_can_be_added() {
     let mut h = harness();
-    let mut api = ApiServer::new(ApiServerConfig::default());
+    let mut api = instant();
     object(response(request(
         &mut h,
         &mut api,
@@ -643,4 +653,52 @@ fn removing_the_last_finalizer_deletes_and_none_can_be_added() {
     assert!(api.store().get(Kind::Pod, "default", "p").is_none());
     let v: serde_json::Value = serde_json::from_str(h.trace_lines().last().unwrap()).unwrap();
     assert_eq!(v["verb"], "delete");
+}
+
+#[test]
+fn writes_commit_in_order_after_the_store_latency() {
+    let mut h = harness();
+    let mut api = ApiServer::new(ApiServerConfig {
+        write_latency: crate::sim::Latency::fixed(SimDuration::from_millis(2)),
+        ..Default::default()
+    });
+    let sent = request(&mut h, &mut api, CLIENT, 1, Op::Create(pod("a")));
+    let timers: Vec<(SimTime, u64)> = sent
+        .iter()
+        .filter_map(|s| match s {
+            Sent::Timer { at, tag } => Some((*at, *tag)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(timers, [(SimTime(2_000), TIMER_COMMIT)], "no answer before the commit");
+    // A read in between does not see the write yet.
+    let get = Op::Get { kind: Kind::Pod, namespace: "default".into(), name: "a".into() };
+    assert_eq!(response(request(&mut h, &mut api, CLIENT, 2, get)).unwrap_err().code, 404);
+    h.set_now(SimTime(2_000));
+    let o = object(response(h.feed(&mut api, Input::Timer { id: crate::sim::EventId(0), tag: TIMER_COMMIT })));
+    assert_eq!(o.meta().name, "a");
+}
+
+#[test]
+fn a_down_api_server_refuses_requests_and_breaks_watches() {
+    let mut h = harness();
+    let mut api = instant();
+    request(&mut h, &mut api, CLIENT, 1, Op::Watch {
+        watch_id: 3,
+        kind: Kind::Pod,
+        opts: ListOptions::default(),
+        resource_version: 0,
+    });
+    let sent = h.feed(&mut api, Input::Message {
+        from: ActorId(0),
+        msg: Msg::Control(Control::ApiServerDown { until: SimTime(60_000_000) }),
+    });
+    assert_eq!(watch_events(&sent, CLIENT), ["ERROR 503"]);
+    let err = response(request(&mut h, &mut api, CLIENT, 2, Op::Create(pod("a")))).unwrap_err();
+    assert_eq!((err.code, err.message.as_str()), (503, "dial tcp: connect: connection refused"));
+    h.set_now(SimTime(60_000_000));
+    object(response(request(&mut h, &mut api, CLIENT, 3, Op::Create(pod("a")))));
+    // The broken watch is gone: the new write reaches no one.
+    let sent = request(&mut h, &mut api, CLIENT, 4, Op::Create(pod("b")));
+    assert!(watch_events(&sent, CLIENT).is_empty());
 }

@@ -23,7 +23,10 @@ pub use deployment::Deployment;
 pub use intstr::IntOrString;
 pub use lease::Lease;
 pub use meta::{MicroTime, ObjectMeta, OwnerReference, Time};
-pub use msg::{ApiError, ListOptions, Msg, Op, Reply, Request, Response, WatchEvent, WatchMsg};
+pub use msg::{
+    ApiError, Control, DeleteOptions, ListOptions, Msg, Op, Reply, Request, Response, WatchEvent,
+    WatchMsg,
+};
 pub use node::{Node, Taint};
 pub use object::{Kind, Object, ObjectRef, Resource};
 pub use pod::{Container, Pod, PodTemplateSpec};

@@ -10,6 +10,22 @@ pub enum Msg {
     Request(Box<Request>),
     Response(Box<Response>),
     Watch(Box<WatchMsg>),
+    /// A fault or operator command delivered to one component.
+    Control(Control),
+}
+
+/// Commands that faults send to a component (the fault injector, not an API client).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// The API server is down until then: requests fail, watches break.
+    ApiServerDown { until: crate::sim::SimTime },
+    /// Store writes take this long until then.
+    StoreLatency {
+        latency: crate::sim::Latency,
+        until: crate::sim::SimTime,
+    },
+    /// Compact the store's history to the current revision now.
+    CompactNow,
 }
 
 /// Filters on list and watch: namespace, label selector, and the `spec.nodeName` field selector.
@@ -166,6 +182,15 @@ impl ApiError {
             code: 422,
             reason: "Invalid",
             message: format!("{} \"{name}\" is invalid: {detail}", kind.group_kind()),
+        }
+    }
+
+    /// 503 for a request to an API server that is down (the client's connection is refused).
+    pub fn unavailable() -> Self {
+        ApiError {
+            code: 503,
+            reason: "ServiceUnavailable",
+            message: "dial tcp: connect: connection refused".into(),
         }
     }
 

@@ -1,15 +1,17 @@
-//! What every actor uses to reach the API server: numbered requests over its link.
-//! (Client-side rate limits, upstream's client-go flowcontrol, come with the control-plane issue.)
+//! What every actor uses to reach the API server: numbered requests over its link, through the
+//! client's rate limiter (client-go rest.Config QPS/Burst).
 
 use crate::api::msg::DeleteOptions;
 use crate::api::{Kind, ListOptions, Msg, Object, Op, Request};
-use crate::sim::{ActorId, Context};
+use super::ratelimit::{RateLimit, RateLimiter};
+use crate::sim::{ActorId, Context, SimDuration};
 
 /// A client of the API server, owned by one actor.
 #[derive(Clone, Debug)]
 pub struct ApiClient {
     apiserver: ActorId,
     next_id: u64,
+    limiter: Option<RateLimiter>,
 }
 
 impl ApiClient {
@@ -17,7 +19,14 @@ impl ApiClient {
         ApiClient {
             apiserver,
             next_id: 1,
+            limiter: None,
         }
+    }
+
+    /// The same client with a token-bucket rate limit on its requests.
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.limiter = Some(RateLimiter::new(limit));
+        self
     }
 
     pub fn apiserver(&self) -> ActorId {
@@ -33,8 +42,17 @@ impl ApiClient {
 
     /// Sends `op`; the answer comes back as a `Msg::Response` with the returned id.
     pub fn send(&mut self, cx: &mut Context<'_, Msg>, op: Op) -> u64 {
+        self.send_after(cx, SimDuration::ZERO, op)
+    }
+
+    /// Sends `op` after `delay` (a retry back-off), then through the rate limiter.
+    pub fn send_after(&mut self, cx: &mut Context<'_, Msg>, delay: SimDuration, op: Op) -> u64 {
         let id = self.next_id();
-        cx.send(self.apiserver, Msg::Request(Box::new(Request { id, op })));
+        let wait = match self.limiter.as_mut() {
+            Some(l) => l.reserve(cx.now() + delay),
+            None => SimDuration::ZERO,
+        };
+        cx.send_delayed(delay + wait, self.apiserver, Msg::Request(Box::new(Request { id, op })));
         id
     }
 

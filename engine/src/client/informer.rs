@@ -6,7 +6,7 @@ use super::apiclient::ApiClient;
 use crate::api::{
     Kind, ListOptions, Msg, ObjectRef, Reply, Resource, Response, WatchEvent, WatchMsg,
 };
-use crate::sim::Context;
+use crate::sim::{Context, SimDuration, SimTime};
 use std::collections::BTreeMap;
 
 /// A change the informer's owner is told about.
@@ -42,7 +42,17 @@ pub struct Informer {
     watch_id: Option<u64>,
     synced: bool,
     relists: u64,
+    /// Consecutive failed list/watch attempts, and when the last one failed.
+    failures: u32,
+    last_failure: SimTime,
 }
+
+/// The reflector's back-off between list-and-watch attempts (reflector.go:
+/// NewExponentialBackoffManager(800ms, 30s, 2m, 2.0, 1.0)): 800 ms doubling to 30 s, plus up to
+/// 100 % jitter, reset after 2 minutes without a failure.
+const BACKOFF_INITIAL_US: u64 = 800_000;
+const BACKOFF_MAX_US: u64 = 30_000_000;
+const BACKOFF_RESET: SimDuration = SimDuration::from_secs(120);
 
 impl Informer {
     pub fn new(kind: Kind, opts: ListOptions) -> Self {
@@ -55,6 +65,8 @@ impl Informer {
             watch_id: None,
             synced: false,
             relists: 0,
+            failures: 0,
+            last_failure: SimTime::ZERO,
         }
     }
 
@@ -66,6 +78,25 @@ impl Informer {
     pub fn start(&mut self, client: &mut ApiClient, cx: &mut Context<'_, Msg>) {
         self.watch_id = None;
         self.list_request = Some(client.list(cx, self.kind, self.opts.clone()));
+    }
+
+    /// Lists again after the reflector's back-off (the list or watch failed).
+    fn retry(&mut self, client: &mut ApiClient, cx: &mut Context<'_, Msg>) {
+        if cx.now().since(self.last_failure) > BACKOFF_RESET {
+            self.failures = 0;
+        }
+        let base = BACKOFF_INITIAL_US
+            .saturating_mul(1 << self.failures.min(20))
+            .min(BACKOFF_MAX_US);
+        let delay = SimDuration(base + cx.rng().uniform(0, base));
+        self.failures += 1;
+        self.last_failure = cx.now();
+        self.watch_id = None;
+        let op = crate::api::Op::List {
+            kind: self.kind,
+            opts: self.opts.clone(),
+        };
+        self.list_request = Some(client.send_after(cx, delay, op));
     }
 
     /// The first list has been received.
@@ -98,8 +129,8 @@ impl Informer {
             resource_version,
         }) = &resp.result
         else {
-            // The list failed: try again.
-            self.start(client, cx);
+            // The list failed: try again after a back-off.
+            self.retry(client, cx);
             return Some(Vec::new());
         };
         let mut fresh: BTreeMap<CacheKey, ObjectRef> = items
@@ -176,7 +207,7 @@ impl Informer {
             }
             WatchEvent::Error(_) => {
                 self.relists += 1;
-                self.start(client, cx);
+                self.retry(client, cx);
                 return Some(Vec::new());
             }
         };

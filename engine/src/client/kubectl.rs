@@ -2,25 +2,67 @@
 //! API server like any other client, and keeps every failure for the report.
 
 use super::apiclient::ApiClient;
-use crate::api::{ApiError, Kind, Msg, Object, Reply, Response};
+use crate::api::{ApiError, DeleteOptions, Kind, Msg, Object, Quantity, Reply, Response};
 use crate::sim::{Actor, Context, Input, SimTime};
 use std::collections::BTreeMap;
+
+/// One change `kubectl` makes to an object it read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// `spec.replicas` (`kubectl scale`).
+    Replicas(i32),
+    /// The image of the pod template's first container (`kubectl set image`).
+    Image(String),
+    /// A request of the pod template's first container (`kubectl set resources`).
+    Request(String, Quantity),
+    /// `spec.paused` (`kubectl rollout pause` / `resume`).
+    Paused(bool),
+}
+
+impl Change {
+    /// Applies the change; false if the object has no such field.
+    pub fn apply(&self, o: &mut Object) -> bool {
+        let (replicas, template, paused) = match o {
+            Object::ReplicaSet(x) => (Some(&mut x.spec.replicas), Some(&mut x.spec.template), None),
+            Object::Deployment(x) => (
+                Some(&mut x.spec.replicas),
+                Some(&mut x.spec.template),
+                Some(&mut x.spec.paused),
+            ),
+            Object::DaemonSet(x) => (None, Some(&mut x.spec.template), None),
+            _ => (None, None, None),
+        };
+        let container = template.and_then(|t| t.spec.containers.first_mut());
+        match (self, replicas, container, paused) {
+            (Change::Replicas(n), Some(r), _, _) => *r = Some(*n),
+            (Change::Image(i), _, Some(c), _) => c.image = i.clone(),
+            (Change::Request(res, q), _, Some(c), _) => {
+                c.resources.requests.insert(res.clone(), *q);
+            }
+            (Change::Paused(b), _, _, Some(p)) => *p = *b,
+            _ => return false,
+        }
+        true
+    }
+}
 
 /// One user command.
 #[derive(Clone, Debug)]
 pub enum Command {
     Create(Box<Object>),
-    /// Set `spec.replicas` (read, modify, write; retried on conflict).
-    Scale {
+    /// Read, change, write back (retried on conflict).
+    Modify {
         kind: Kind,
         namespace: String,
         name: String,
-        replicas: i32,
+        changes: Vec<Change>,
     },
     Delete {
         kind: Kind,
         namespace: String,
         name: String,
+        /// "Background", "Foreground" or "Orphan".
+        propagation: Option<String>,
     },
 }
 
@@ -33,17 +75,21 @@ impl Command {
                 o.meta().namespace,
                 o.meta().name
             ),
-            Command::Scale {
+            Command::Modify {
                 kind,
                 namespace,
                 name,
-                replicas,
-            } => format!("scale {kind} {namespace}/{name} --replicas={replicas}"),
+                changes,
+            } => format!("modify {kind} {namespace}/{name} {changes:?}"),
             Command::Delete {
                 kind,
                 namespace,
                 name,
-            } => format!("delete {kind} {namespace}/{name}"),
+                propagation,
+            } => match propagation {
+                Some(p) => format!("delete {kind} {namespace}/{name} --cascade={p}"),
+                None => format!("delete {kind} {namespace}/{name}"),
+            },
         }
     }
 }
@@ -58,7 +104,7 @@ pub struct CommandError {
 
 enum Step {
     Write(usize),
-    ScaleGet(usize),
+    Read(usize),
 }
 
 /// The kubectl actor.
@@ -94,21 +140,28 @@ impl Kubectl {
     fn run(&mut self, i: usize, cx: &mut Context<'_, Msg>) {
         let id = match &self.commands[i].1 {
             Command::Create(o) => self.client.create(cx, (**o).clone()),
-            Command::Scale {
+            Command::Modify {
                 kind,
                 namespace,
                 name,
                 ..
             } => {
                 let id = self.client.get(cx, *kind, namespace, name);
-                self.pending.insert(id, Step::ScaleGet(i));
+                self.pending.insert(id, Step::Read(i));
                 return;
             }
             Command::Delete {
                 kind,
                 namespace,
                 name,
-            } => self.client.delete(cx, *kind, namespace, name, None),
+                propagation,
+            } => {
+                let options = DeleteOptions {
+                    propagation_policy: propagation.clone(),
+                    ..Default::default()
+                };
+                self.client.delete_with(cx, *kind, namespace, name, options)
+            }
         };
         self.pending.insert(id, Step::Write(i));
     }
@@ -128,26 +181,26 @@ impl Kubectl {
         match (step, resp.result) {
             (Step::Write(_), Ok(_)) => self.done += 1,
             (Step::Write(i), Err(e)) if e.is_conflict() => {
-                if matches!(self.commands[i].1, Command::Scale { .. }) {
-                    self.run(i, cx); // read again and retry, as kubectl scale does
+                if matches!(self.commands[i].1, Command::Modify { .. }) {
+                    self.run(i, cx); // read again and retry, as kubectl does
                 } else {
                     self.fail(i, e, cx);
                 }
             }
             (Step::Write(i), Err(e)) => self.fail(i, e, cx),
-            (Step::ScaleGet(i), Ok(Reply::Object(o))) => {
-                let Command::Scale { replicas, .. } = self.commands[i].1 else {
+            (Step::Read(i), Ok(Reply::Object(o))) => {
+                let Command::Modify { changes, .. } = &self.commands[i].1 else {
                     return;
                 };
                 let mut obj = (*o).clone();
-                if let Object::ReplicaSet(rs) = &mut obj {
-                    rs.spec.replicas = Some(replicas);
+                for c in changes {
+                    c.apply(&mut obj);
                 }
                 let id = self.client.update(cx, obj);
                 self.pending.insert(id, Step::Write(i));
             }
-            (Step::ScaleGet(i), Err(e)) => self.fail(i, e, cx),
-            (Step::ScaleGet(_), Ok(_)) => {}
+            (Step::Read(i), Err(e)) => self.fail(i, e, cx),
+            (Step::Read(_), Ok(_)) => {}
         }
     }
 }

@@ -2,9 +2,13 @@
 
 pub mod apiclient;
 pub mod informer;
+pub mod ratelimit;
+pub mod workqueue;
 
 pub use apiclient::ApiClient;
 pub use informer::{CacheKey, Delta, Informer};
+pub use ratelimit::{RateLimit, RateLimiter};
+pub use workqueue::WorkQueue;
 pub mod kubectl;
 
-pub use kubectl::{Command, CommandError, Kubectl};
+pub use kubectl::{Change, Command, CommandError, Kubectl};

@@ -8,9 +8,9 @@ use super::controller_utils::{
 };
 use super::expectations::Expectations;
 use crate::api::{Kind, ListOptions, Msg, Object, ObjectRef, Pod, ReplicaSet, Response};
-use crate::client::{ApiClient, Delta, Informer};
+use crate::client::{ApiClient, Delta, Informer, WorkQueue};
 use crate::sim::{Actor, Context, Input, SimDuration};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const TIMER_SYNC: u64 = 1;
@@ -55,8 +55,7 @@ pub struct ReplicaSetController {
     /// pod cache, so a sync costs O(1) unless it scales down).
     owned: BTreeMap<String, OwnedPods>,
     expectations: Expectations,
-    queue: VecDeque<String>,
-    queued: BTreeSet<String>,
+    queue: WorkQueue,
     sync_timer_set: bool,
     creating: BTreeMap<String, SlowStart>,
     pending: BTreeMap<u64, Pending>,
@@ -124,8 +123,7 @@ impl ReplicaSetController {
             pods: Informer::new(Kind::Pod, ListOptions::default()),
             owned: BTreeMap::new(),
             expectations: Expectations::default(),
-            queue: VecDeque::new(),
-            queued: BTreeSet::new(),
+            queue: WorkQueue::default(),
             sync_timer_set: false,
             creating: BTreeMap::new(),
             pending: BTreeMap::new(),
@@ -133,10 +131,14 @@ impl ReplicaSetController {
     }
 
     fn enqueue(&mut self, key: String, cx: &mut Context<'_, Msg>) {
-        if self.queued.insert(key.clone()) {
-            self.queue.push_back(key);
-        }
+        self.queue.add(key);
         self.kick(cx);
+    }
+
+    /// A sync failed: try the key again after its back-off (AddRateLimited).
+    fn requeue_after_failure(&mut self, key: String, cx: &mut Context<'_, Msg>) {
+        let due = self.queue.add_rate_limited(key, cx.now());
+        cx.set_timer(due.since(cx.now()), TIMER_SYNC);
     }
 
     /// Arms the zero-delay sync timer when there is work and the caches have synced.
@@ -374,11 +376,17 @@ impl ReplicaSetController {
         if s.failed || s.remaining == 0 {
             // Creations skipped after a failed batch will not be observed.
             let skipped = if s.failed { s.remaining } else { 0 };
+            let failed = s.failed;
             self.creating.remove(&key);
             for _ in 0..skipped {
                 self.expectations.creation_observed(&key);
             }
-            self.enqueue(key, cx);
+            if failed {
+                self.requeue_after_failure(key, cx);
+            } else {
+                self.queue.forget(&key);
+                self.enqueue(key, cx);
+            }
         } else {
             s.batch = (s.batch * 2).min(s.remaining);
             self.send_batch(&key, cx);
@@ -423,9 +431,11 @@ impl ReplicaSetController {
             Some(Pending::Create(key)) => self.on_create_result(key, resp.result.is_ok(), cx),
             Some(Pending::Delete(key)) if resp.result.is_err() => {
                 self.expectations.deletion_observed(&key);
-                self.enqueue(key, cx);
+                self.requeue_after_failure(key, cx);
             }
-            Some(Pending::Status(key)) if resp.result.is_err() => self.enqueue(key, cx),
+            Some(Pending::Status(key)) if resp.result.is_err() => {
+                self.requeue_after_failure(key, cx)
+            }
             Some(Pending::Delete(_) | Pending::Status(_)) | None => {}
         }
     }
@@ -442,8 +452,11 @@ impl Actor<Msg> for ReplicaSetController {
                 tag: TIMER_SYNC, ..
             } => {
                 self.sync_timer_set = false;
-                while let Some(key) = self.queue.pop_front() {
-                    self.queued.remove(&key);
+                self.queue.promote(cx.now());
+                if !(self.sets.has_synced() && self.pods.has_synced()) {
+                    return;
+                }
+                while let Some(key) = self.queue.pop() {
                     self.sync(&key, cx);
                 }
             }
@@ -457,7 +470,7 @@ impl Actor<Msg> for ReplicaSetController {
                         ds.into_iter().for_each(|d| self.on_pod_delta(d, cx));
                     }
                 }
-                Msg::Request(_) => {}
+                Msg::Request(_) | Msg::Control(_) => {}
             },
         }
     }

@@ -22,6 +22,11 @@ use std::collections::BTreeMap;
 
 const TIMER_LEASE: u64 = 1;
 const TIMER_NODE_STATUS: u64 = 2;
+const TIMER_REGISTER: u64 = 3;
+/// The status manager's syncBatch: resend statuses and deletions that failed.
+const TIMER_STATUS_SYNC: u64 = 4;
+/// `syncPeriod` of the status manager.
+const STATUS_SYNC_PERIOD: SimDuration = SimDuration::from_secs(10);
 /// Tags at or above this are pod start timers.
 const TIMER_POD_BASE: u64 = 1 << 32;
 
@@ -88,7 +93,14 @@ enum Pending {
     GetLease,
     UpdateLease,
     NodeStatus,
-    PodStatus,
+    PodStatus(CacheKey, Box<Pod>),
+    FinalDelete(CacheKey, Box<Pod>),
+}
+
+/// Back-off of the registration and lease retries: 100 ms doubling, at most 7 s
+/// (kubelet_node_status.go registerWithAPIServer; lease controller backoffEnsureLease).
+fn retry_backoff(failures: u32) -> SimDuration {
+    SimDuration((100_000u64 << failures.min(10)).min(7_000_000))
 }
 
 /// What the kubelet runs for one pod.
@@ -123,6 +135,11 @@ pub struct Kubelet {
     next_ip: u32,
     pending: BTreeMap<u64, Pending>,
     last_status_report: SimTime,
+    /// Consecutive failures of registration or lease renewal.
+    failures: u32,
+    /// Pod statuses and final deletions that failed, to send again.
+    unsynced: BTreeMap<CacheKey, Pending>,
+    status_sync_armed: bool,
 }
 
 impl Kubelet {
@@ -148,6 +165,9 @@ impl Kubelet {
             next_ip: 0,
             pending: BTreeMap::new(),
             last_status_report: SimTime::ZERO,
+            failures: 0,
+            unsynced: BTreeMap::new(),
+            status_sync_armed: false,
         }
     }
 
@@ -275,10 +295,45 @@ impl Kubelet {
                 self.track(id, Pending::CreateLease);
             }
         }
-        // wait.JitterUntil(sync, renewInterval, 0.04, sliding=true)
+    }
+
+    /// The next renewal: wait.JitterUntil(sync, renewInterval, 0.04, sliding=true).
+    fn next_renewal(&mut self, cx: &mut Context<'_, Msg>) {
+        self.failures = 0;
         let base = self.config.lease_renew_interval().as_micros();
         let jitter = cx.rng().uniform(0, base * 4 / 100 - 1);
         cx.set_timer(SimDuration(base + jitter), TIMER_LEASE);
+    }
+
+    /// A request to the API server failed: try `tag` again after the back-off.
+    fn retry_later(&mut self, tag: u64, cx: &mut Context<'_, Msg>) {
+        self.failures += 1;
+        cx.set_timer(retry_backoff(self.failures), tag);
+    }
+
+    fn send_pod_status(&mut self, key: CacheKey, pod: Pod, cx: &mut Context<'_, Msg>) {
+        let id = self.client.patch_status(cx, Object::Pod(pod.clone()));
+        self.track(id, Pending::PodStatus(key, Box::new(pod)));
+    }
+
+    /// Keeps a failed status write or deletion for the next status sync.
+    fn unsynced(&mut self, key: CacheKey, what: Pending, cx: &mut Context<'_, Msg>) {
+        self.unsynced.insert(key, what);
+        if !self.status_sync_armed {
+            self.status_sync_armed = true;
+            cx.set_timer(STATUS_SYNC_PERIOD, TIMER_STATUS_SYNC);
+        }
+    }
+
+    fn status_sync(&mut self, cx: &mut Context<'_, Msg>) {
+        self.status_sync_armed = false;
+        for (key, what) in std::mem::take(&mut self.unsynced) {
+            match what {
+                Pending::PodStatus(_, pod) => self.send_pod_status(key, *pod, cx),
+                Pending::FinalDelete(_, pod) => self.finish_deletion(&pod, cx),
+                _ => {}
+            }
+        }
     }
 
     // --- Node status ---
@@ -385,8 +440,7 @@ impl Kubelet {
             },
             false,
         );
-        let id = self.client.patch_status(cx, Object::Pod(p));
-        self.track(id, Pending::PodStatus);
+        self.send_pod_status(key.clone(), p, cx);
         let delay = self.runtime.start_pod(pod, cx.rng());
         let timer = self.pod_timer(&key, PodStep::Started, delay, cx);
         self.workers.insert(
@@ -479,8 +533,7 @@ impl Kubelet {
             },
             false,
         );
-        let id = self.client.patch_status(cx, Object::Pod(p.clone()));
-        self.track(id, Pending::PodStatus);
+        self.send_pod_status(key.clone(), p.clone(), cx);
         self.finish_deletion(&p, cx);
     }
 
@@ -492,7 +545,7 @@ impl Kubelet {
         };
         let (ns, name) = (pod.metadata.namespace.clone(), pod.metadata.name.clone());
         let id = self.client.delete_with(cx, Kind::Pod, &ns, &name, options);
-        self.track(id, Pending::PodStatus);
+        self.track(id, Pending::FinalDelete((ns, name), Box::new(pod.clone())));
     }
 
     /// Every container of the pod is running: report Running and Ready.
@@ -541,8 +594,7 @@ impl Kubelet {
             },
             true,
         );
-        let id = self.client.patch_status(cx, Object::Pod(p));
-        self.track(id, Pending::PodStatus);
+        self.send_pod_status(key.clone(), p, cx);
     }
 
     /// Stops the pod's containers (or cancels their start).
@@ -575,16 +627,29 @@ impl Kubelet {
                     .get(cx, Kind::Node, "", &self.config.node_name.clone());
                 self.track(id, Pending::RegisterNode);
             }
-            (Pending::RegisterNode, Err(_)) => self.register(cx),
-            (
-                Pending::CreateLease | Pending::UpdateLease | Pending::GetLease,
-                Ok(Reply::Object(l)),
-            ) => {
+            (Pending::RegisterNode, Err(_)) => self.retry_later(TIMER_REGISTER, cx),
+            (Pending::CreateLease | Pending::UpdateLease, Ok(Reply::Object(l))) => {
                 self.lease = Some(l);
+                self.next_renewal(cx);
+            }
+            (Pending::GetLease, Ok(Reply::Object(l))) => {
+                self.lease = Some(l);
+                self.sync_lease(cx);
             }
             (Pending::CreateLease, Err(e)) if e.reason == "AlreadyExists" => self.get_lease(cx),
             (Pending::UpdateLease, Err(ApiError { code: 409, .. })) => self.get_lease(cx),
+            (Pending::CreateLease | Pending::UpdateLease | Pending::GetLease, _) => {
+                self.retry_later(TIMER_LEASE, cx)
+            }
             (Pending::NodeStatus, Ok(Reply::Object(n))) => self.node = Some(n),
+            // Sent again at the next status update.
+            (Pending::NodeStatus, _) => self.last_status_report = SimTime::ZERO,
+            (Pending::PodStatus(key, pod), Err(e)) if e.code != 404 => {
+                self.unsynced(key, Pending::PodStatus(key2(&pod), pod), cx)
+            }
+            (Pending::FinalDelete(key, pod), Err(e)) if e.code != 404 && e.code != 409 => {
+                self.unsynced(key, Pending::FinalDelete(key2(&pod), pod), cx)
+            }
             _ => {}
         }
     }
@@ -610,6 +675,10 @@ impl Kubelet {
     }
 }
 
+fn key2(p: &Pod) -> CacheKey {
+    (p.metadata.namespace.clone(), p.metadata.name.clone())
+}
+
 /// One status per container of `pod`, all in `state`; `running` sets ready and started.
 fn container_statuses(pod: &Pod, state: ContainerState, running: bool) -> Vec<ContainerStatus> {
     pod.spec
@@ -633,6 +702,8 @@ impl Actor<Msg> for Kubelet {
             Input::Timer { tag, .. } => match tag {
                 TIMER_LEASE => self.sync_lease(cx),
                 TIMER_NODE_STATUS => self.sync_node_status(cx),
+                TIMER_REGISTER => self.register(cx),
+                TIMER_STATUS_SYNC => self.status_sync(cx),
                 t if t >= TIMER_POD_BASE => match self.pod_timers.remove(&t) {
                     Some((key, PodStep::Started)) => self.containers_started(key, cx),
                     Some((key, PodStep::Stopped)) => self.containers_stopped(key, cx),
@@ -647,7 +718,7 @@ impl Actor<Msg> for Kubelet {
                         ds.into_iter().for_each(|d| self.on_pod(d, cx));
                     }
                 }
-                Msg::Request(_) => {}
+                Msg::Request(_) | Msg::Control(_) => {}
             },
         }
     }

@@ -46,8 +46,8 @@ impl Report {
                 Outcome::Pass { at, observed } => {
                     format!("  PASS  {} (observed {observed} at {at})", e.description)
                 }
-                Outcome::Fail { observed } => {
-                    format!("  FAIL  {} (observed {observed})", e.description)
+                Outcome::Fail { at, observed } => {
+                    format!("  FAIL  {} (observed {observed} at {at})", e.description)
                 }
                 Outcome::NotReached => {
                     format!("  SKIP  {} (run stopped before it)", e.description)

@@ -1,6 +1,6 @@
 //! Expectations: checking pod counts against the store, and describing them.
 
-use super::schema::{Expectation, Phase, PodCount};
+use super::schema::{Expectation, Phase, PodCount, Target};
 use crate::api::{Kind, Object, Store};
 use crate::sim::SimTime;
 
@@ -15,6 +15,14 @@ pub enum When {
     End,
 }
 
+/// When an `always` expectation is checked: at every instant in `[from, until]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub from: SimTime,
+    /// None: to the end of the run.
+    pub until: Option<SimTime>,
+}
+
 impl Expectation {
     pub fn when(&self) -> When {
         match (&self.at, &self.by) {
@@ -24,33 +32,111 @@ impl Expectation {
         }
     }
 
+    /// The window of an `always` expectation.
+    pub fn window(&self) -> Option<Window> {
+        self.always.as_ref()?;
+        Some(Window {
+            from: self
+                .from
+                .as_ref()
+                .map_or(SimTime::ZERO, |t| SimTime(t.0.as_micros())),
+            until: self.until.as_ref().map(|t| SimTime(t.0.as_micros())),
+        })
+    }
+
+    /// Evaluates the condition on the store now: (holds, the count observed).
+    pub fn evaluate(&self, store: &Store) -> (bool, u32) {
+        if let Some(t) = &self.rollout {
+            return rollout_status(store, t);
+        }
+        let pc = self.pod_count();
+        let n = pc.count(store);
+        (pc.holds(n), n)
+    }
+
     /// The pod count, with `running` turned into `phase: Running`.
     pub fn pod_count(&self) -> PodCount {
-        match (&self.pods, &self.running) {
-            (Some(p), _) => p.clone(),
-            (None, Some(r)) => PodCount {
+        match (&self.pods, &self.running, &self.always) {
+            (Some(p), _, _) => p.clone(),
+            (None, Some(r), _) => PodCount {
                 phase: Some(Phase::Running),
                 ..r.clone()
             },
-            (None, None) => PodCount::default(),
+            (None, None, Some(a)) => a.clone(),
+            (None, None, None) => PodCount::default(),
         }
     }
 
     /// A one-line description, e.g. `by 1m0s: pods{owner=ReplicaSet/web, phase=Running} == 5`.
     pub fn describe(&self) -> String {
+        if let Some(w) = self.window() {
+            let until = w.until.map_or("end".to_string(), |t| t.to_string());
+            return format!(
+                "always from {} to {until}: {}",
+                w.from,
+                self.pod_count().describe()
+            );
+        }
         let when = match (&self.at, &self.by) {
             (Some(t), _) => format!("at {}", t.value),
             (None, Some(t)) => format!("by {}", t.value),
             (None, None) => "at end".into(),
         };
-        format!("{when}: {}", self.pod_count().describe())
+        match &self.rollout {
+            Some(t) => format!("{when}: rollout of {} complete", t.value),
+            None => format!("{when}: {}", self.pod_count().describe()),
+        }
     }
+}
+
+/// The uids of the objects whose pods count as `owner`'s: the owner itself, or for a
+/// Deployment the ReplicaSets it controls.
+fn owner_uids(store: &Store, owner: &Target) -> Vec<String> {
+    let Some(kind) = Kind::parse(&owner.kind) else {
+        return Vec::new();
+    };
+    let Some(o) = store.get(kind, &owner.namespace, &owner.name) else {
+        return Vec::new();
+    };
+    let uid = o.meta().uid.clone();
+    if kind != Kind::Deployment {
+        return vec![uid];
+    }
+    store
+        .list(Kind::ReplicaSet, Some(&owner.namespace))
+        .filter(|rs| rs.meta().controller_ref().is_some_and(|r| r.uid == uid))
+        .map(|rs| rs.meta().uid.clone())
+        .collect()
+}
+
+/// `kubectl rollout status` for a Deployment (kubectl polymorphichelpers/rollout_status.go):
+/// complete when observed, every replica updated and available, and no old replica left.
+/// Returns (complete, updatedReplicas).
+fn rollout_status(store: &Store, t: &Target) -> (bool, u32) {
+    let Some(Object::Deployment(d)) = store
+        .get(Kind::Deployment, &t.namespace, &t.name)
+        .map(|o| o.as_ref())
+    else {
+        return (false, 0);
+    };
+    let st = &d.status;
+    let timed_out = st
+        .conditions
+        .iter()
+        .any(|c| c.type_ == "Progressing" && c.reason == "ProgressDeadlineExceeded");
+    let done = d.metadata.generation <= st.observed_generation
+        && !timed_out
+        && st.updated_replicas >= d.replicas()
+        && st.replicas <= st.updated_replicas
+        && st.available_replicas >= st.updated_replicas;
+    (done, st.updated_replicas.max(0) as u32)
 }
 
 impl PodCount {
     /// Pods in the store that pass every filter.
     pub fn count(&self, store: &Store) -> u32 {
         let owner = self.owner.as_ref().map(|o| &o.value);
+        let owners: Option<Vec<String>> = owner.map(|o| owner_uids(store, o));
         let ns = owner
             .map(|o| o.namespace.as_str())
             .or(self.namespace.as_deref());
@@ -60,15 +146,20 @@ impl PodCount {
                 let Object::Pod(p) = o.as_ref() else {
                     return false;
                 };
-                if p.metadata.deletion_timestamp.is_some() {
+                if p.metadata.deletion_timestamp.is_some() && !self.terminating {
                     return false;
                 }
-                if let Some(o) = owner {
+                if let Some(uids) = &owners {
                     let ok = p
                         .metadata
                         .controller_ref()
-                        .is_some_and(|r| r.kind == o.kind && r.name == o.name);
+                        .is_some_and(|r| uids.contains(&r.uid));
                     if !ok {
+                        return false;
+                    }
+                }
+                if let Some(img) = &self.image {
+                    if !p.spec.containers.iter().any(|c| c.image == *img) {
                         return false;
                     }
                 }
@@ -112,6 +203,12 @@ impl PodCount {
         if let Some(r) = self.ready {
             f.push(format!("ready={r}"));
         }
+        if let Some(i) = &self.image {
+            f.push(format!("image={i}"));
+        }
+        if self.terminating {
+            f.push("terminating".into());
+        }
         if !self.on.is_empty() {
             let v: Vec<&str> = self.on.iter().map(|n| n.as_str()).collect();
             f.push(format!("on=[{}]", v.join(",")));
@@ -138,23 +235,19 @@ impl PodCount {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// Held; for `by`, the first time it held.
-    Pass {
-        at: SimTime,
-        observed: u32,
-    },
-    Fail {
-        observed: u32,
-    },
+    Pass { at: SimTime, observed: u32 },
+    /// Did not hold at `at` (for `always`, the first violation).
+    Fail { at: SimTime, observed: u32 },
     /// The run stopped before its time (`--until`).
     NotReached,
 }
 
 impl Outcome {
-    pub fn from_count(e: &Expectation, n: u32, at: SimTime) -> Outcome {
-        if e.pod_count().holds(n) {
-            Outcome::Pass { at, observed: n }
-        } else {
-            Outcome::Fail { observed: n }
+    /// The outcome of evaluating `e` on `store` at `at`.
+    pub fn of(e: &Expectation, store: &Store, at: SimTime) -> Outcome {
+        match e.evaluate(store) {
+            (true, observed) => Outcome::Pass { at, observed },
+            (false, observed) => Outcome::Fail { at, observed },
         }
     }
 }

@@ -2,7 +2,8 @@
 //! `file:line:column: message`.
 
 use super::loc::{begin_parse, Loc};
-use super::schema::{Create, Scenario};
+use super::schema::{Create, Expectation, Phase, PodCount, Scenario, Target};
+use super::values::Dur;
 use crate::api::validation::is_dns1123_subdomain;
 use crate::api::Kind;
 use crate::sim::SimDuration;
@@ -162,6 +163,8 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioErrors> {
 
 type Problems = Vec<(u32, String)>;
 
+const NAME_MSG: &str = "a lowercase RFC 1123 subdomain (lower case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric character)";
+
 fn push<T>(p: &mut Problems, at: &Loc<T>, msg: String) {
     p.push((at.id, msg));
 }
@@ -170,7 +173,6 @@ fn push<T>(p: &mut Problems, at: &Loc<T>, msg: String) {
 fn check(s: &Scenario) -> Problems {
     let mut p: Problems = Vec::new();
     let end = s.run_for.0;
-    let name_msg = "a lowercase RFC 1123 subdomain (lower case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric character)";
 
     // Nodes.
     let mut nodes: BTreeSet<String> = BTreeSet::new();
@@ -188,7 +190,7 @@ fn check(s: &Scenario) -> Problems {
                 &mut p,
                 &pool.name,
                 format!(
-                    "expected {name_msg} as node pool name, found {:?}",
+                    "expected {NAME_MSG} as node pool name, found {:?}",
                     pool.name.value
                 ),
             );
@@ -227,116 +229,39 @@ fn check(s: &Scenario) -> Problems {
     let mut ever: BTreeSet<(String, String, String)> = BTreeSet::new();
     for &i in &order {
         let a = &s.actions[i];
-        let n = [a.create.is_some(), a.scale.is_some(), a.delete.is_some()]
-            .iter()
-            .filter(|b| **b)
-            .count();
+        let n = a.alternatives();
         if n != 1 {
-            push(
-                &mut p,
-                &a.at,
-                format!(
-                "expected exactly one of `create`, `scale` or `delete` in this action, found {n}"
-            ),
-            );
+            let msg = format!("expected exactly one of `create`, `update`, `scale`, `delete`, `pause`, `resume` or `fault` in this action, found {n}");
+            push(&mut p, &a.at, msg);
         }
         if a.at.0 > end {
-            push(
-                &mut p,
-                &a.at,
-                format!(
+            let msg = format!(
                 "action at {} comes after the end of the run (run_for: {}) and would never happen",
                 a.at.value, s.run_for
-            ),
             );
+            push(&mut p, &a.at, msg);
         }
         if let Some(c) = &a.create {
-            let key = (c.kind(), c.namespace().to_string(), c.name().value.clone());
-            if !is_dns1123_subdomain(c.name()) {
-                push(
-                    &mut p,
-                    c.name(),
-                    format!(
-                        "expected {name_msg} as object name, found {:?}",
-                        c.name().value
-                    ),
-                );
-            }
-            if live.get(&key) == Some(&true) {
-                push(
-                    &mut p,
-                    c.name(),
-                    format!(
-                        "duplicate name: {} {:?} already exists in namespace {:?} at {}",
-                        c.kind(),
-                        c.name().value,
-                        c.namespace(),
-                        a.at.value
-                    ),
-                );
-            }
-            live.insert(key, true);
-            ever.insert((
-                c.kind().to_string(),
-                c.namespace().to_string(),
-                c.name().value.clone(),
-            ));
-            let image = match c {
-                Create::ReplicaSet(r) => &r.image,
-                Create::Pod(pd) => &pd.image,
-            };
-            if image.is_empty() {
-                push(
-                    &mut p,
-                    c.name(),
-                    "expected a container image, found an empty string".into(),
-                );
-            }
-            if let Create::ReplicaSet(r) = c {
-                if r.replicas > i32::MAX as u32 {
-                    let msg = format!(
-                        "replicas: expected at most {}, found {}",
-                        i32::MAX,
-                        r.replicas
-                    );
-                    push(&mut p, c.name(), msg);
-                }
-            }
-            if let Create::Pod(pd) = c {
-                if let Some(nn) = &pd.node_name {
-                    if !nodes.contains(nn.as_str()) {
-                        push(
-                            &mut p,
-                            nn,
-                            format!("node_name: no node {:?} in the cluster", nn.value),
-                        );
-                    }
-                }
-            }
+            check_create(c, &a.at, &nodes, &mut live, &mut ever, &mut p);
         }
         if let Some(sc) = a.scale.as_ref().filter(|sc| sc.replicas > i32::MAX as u32) {
-            let msg = format!(
-                "replicas: expected at most {}, found {}",
-                i32::MAX,
-                sc.replicas
-            );
+            let msg = format!("replicas: expected at most {}, found {}", i32::MAX, sc.replicas);
             push(&mut p, &sc.target, msg);
         }
-        let target = a
-            .scale
-            .as_ref()
-            .map(|x| &x.target)
-            .or(a.delete.as_ref().map(|x| &x.target));
-        if let Some(t) = target {
-            match Kind::parse(&t.kind) {
-                Some(kind @ (Kind::ReplicaSet | Kind::Pod)) => {
-                    if a.scale.is_some() && kind != Kind::ReplicaSet {
-                        push(
-                            &mut p,
-                            t,
-                            format!("expected a ReplicaSet to scale, found {}", t.value),
-                        );
-                    }
+        let target: Option<(&Loc<Target>, &[Kind], &str)> = if let Some(x) = &a.scale {
+            Some((&x.target, &[Kind::ReplicaSet, Kind::Deployment], "scale"))
+        } else if let Some(x) = &a.update {
+            Some((&x.target, &[Kind::ReplicaSet, Kind::Deployment, Kind::DaemonSet], "update"))
+        } else if let Some(x) = &a.delete {
+            Some((&x.target, &[Kind::ReplicaSet, Kind::Deployment, Kind::DaemonSet, Kind::Pod], "delete"))
+        } else if let Some(t) = &a.pause {
+            Some((t, &[Kind::Deployment], "pause"))
+        } else {
+            a.resume.as_ref().map(|t| (t, &[Kind::Deployment][..], "resume"))
+        };
+        if let Some((t, kinds, verb)) = target {
+            match Kind::parse(&t.kind).filter(|k| kinds.contains(k)) {
+                Some(kind) => {
                     let key = (kind, t.namespace.clone(), t.name.clone());
                     if live.get(&key) != Some(&true) {
                         push(&mut p, t, format!(
@@ -348,98 +273,161 @@ fn check(s: &Scenario) -> Problems {
                         live.insert(key, false);
                     }
                 }
-                _ => push(
-                    &mut p,
-                    t,
-                    format!(
-                        "expected kind ReplicaSet or Pod in {:?}, found {:?}",
-                        t.value.to_string(),
-                        t.kind
-                    ),
-                ),
+                None => {
+                    let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+                    push(&mut p, t, format!(
+                        "expected {} to {verb}, found {:?}",
+                        names.join(" or "),
+                        t.value.to_string()
+                    ));
+                }
+            }
+        }
+        if let Some(u) = &a.update {
+            if u.image.is_none() && u.cpu.is_none() && u.memory.is_none() {
+                let msg = "expected at least one of `image`, `cpu` or `memory` to change".into();
+                push(&mut p, &u.target, msg);
             }
         }
     }
 
     // Expectations.
     for e in &s.expect {
-        let when = match (&e.at, &e.by) {
-            (Some(a), Some(_)) => {
-                push(
-                    &mut p,
-                    a,
-                    "expected at most one of `at` and `by` in an expectation, found both".into(),
-                );
-                None
-            }
-            (Some(t), None) | (None, Some(t)) => Some(t),
-            (None, None) => None,
-        };
-        if let Some(t) = when {
-            if t.0 > end {
-                push(&mut p, t, format!(
-                    "expectation at {} comes after the end of the run (run_for: {}) and would never be checked",
-                    t.value, s.run_for
-                ));
-            }
-        }
-        let counts = [e.pods.as_ref(), e.running.as_ref()];
-        let given: Vec<_> = counts.iter().flatten().collect();
-        if given.len() != 1 {
-            let msg = format!(
-                "expected exactly one of `pods` or `running` in an expectation, found {}",
-                given.len()
-            );
-            match when {
-                Some(t) => push(&mut p, t, msg),
-                None => p.push((0, msg)),
-            }
-            continue;
-        }
-        let c = given[0];
-        let anchor: Option<u32> = when.map(|t| t.id).or(c.owner.as_ref().map(|o| o.id));
-        if e.running.is_some()
-            && c.phase
-                .is_some_and(|ph| ph != super::schema::Phase::Running)
-        {
-            let msg = "`running` counts pods in phase Running: use `pods` to count another phase";
-            p.push((anchor.unwrap_or(0), msg.into()));
-        }
-        if let Some(o) = &c.owner {
-            if !ever.contains(&(o.kind.clone(), o.namespace.clone(), o.name.clone())) {
-                push(
-                    &mut p,
-                    o,
-                    format!("owner {}: no action creates it", o.value),
-                );
-            }
-        }
-        for n in c.on.iter().chain(&c.not_on) {
-            if !nodes.contains(n.as_str()) {
-                push(&mut p, n, format!("no node {:?} in the cluster", n.value));
-            }
-        }
-        let bounds = [
-            c.count.is_some(),
-            c.at_least.is_some() || c.at_most.is_some(),
-        ];
-        let msg = match bounds {
-            [false, false] => {
-                Some("expected `count`, `at_least` or `at_most` in a pod count, found none")
-            }
-            [true, true] => {
-                Some("expected either `count` or `at_least`/`at_most` in a pod count, found both")
-            }
-            _ => None,
-        };
-        if let Some(m) = msg {
-            p.push((anchor.unwrap_or(0), m.into()));
-        }
+        check_expectation(e, s, end, &nodes, &ever, &mut p);
     }
     if s.run_for.0 == SimDuration::ZERO {
         p.push((0, "run_for: expected a positive duration, found 0s".into()));
     }
     p
+}
+
+/// Checks one `create`: name, duplicates, image, replicas, node.
+fn check_create(
+    c: &Create,
+    at: &Loc<Dur>,
+    nodes: &BTreeSet<String>,
+    live: &mut BTreeMap<(Kind, String, String), bool>,
+    ever: &mut BTreeSet<(String, String, String)>,
+    p: &mut Problems,
+) {
+    let key = (c.kind(), c.namespace().to_string(), c.name().value.clone());
+    if !is_dns1123_subdomain(c.name()) {
+        let msg = format!("expected {NAME_MSG} as object name, found {:?}", c.name().value);
+        push(p, c.name(), msg);
+    }
+    if live.get(&key) == Some(&true) {
+        let msg = format!(
+            "duplicate name: {} {:?} already exists in namespace {:?} at {}",
+            c.kind(),
+            c.name().value,
+            c.namespace(),
+            at.value
+        );
+        push(p, c.name(), msg);
+    }
+    live.insert(key, true);
+    ever.insert((c.kind().to_string(), c.namespace().to_string(), c.name().value.clone()));
+    if c.image().is_empty() {
+        push(p, c.name(), "expected a container image, found an empty string".into());
+    }
+    let replicas = match c {
+        Create::ReplicaSet(r) => Some(r.replicas),
+        Create::Deployment(d) => Some(d.replicas),
+        _ => None,
+    };
+    if let Some(r) = replicas.filter(|r| *r > i32::MAX as u32) {
+        push(p, c.name(), format!("replicas: expected at most {}, found {r}", i32::MAX));
+    }
+    if let Create::Pod(pd) = c {
+        if let Some(nn) = pd.node_name.as_ref().filter(|nn| !nodes.contains(nn.as_str())) {
+            push(p, nn, format!("node_name: no node {:?} in the cluster", nn.value));
+        }
+    }
+}
+
+/// Checks one expectation: its timing, what it counts, and that what it names exists.
+fn check_expectation(
+    e: &Expectation,
+    s: &Scenario,
+    end: SimDuration,
+    nodes: &BTreeSet<String>,
+    ever: &BTreeSet<(String, String, String)>,
+    p: &mut Problems,
+) {
+    let times = [&e.at, &e.by, &e.from, &e.until];
+    for t in times.into_iter().flatten() {
+        if t.0 > end {
+            push(p, t, format!(
+                "expectation at {} comes after the end of the run (run_for: {}) and would never be checked",
+                t.value, s.run_for
+            ));
+        }
+    }
+    let anchor = times.into_iter().flatten().map(|t| t.id).next();
+    let what = [e.pods.is_some(), e.running.is_some(), e.always.is_some(), e.rollout.is_some()]
+        .iter()
+        .filter(|b| **b)
+        .count();
+    let at_or_by = e.at.is_some() as usize + e.by.is_some() as usize;
+    let window = e.from.is_some() || e.until.is_some();
+    let mut msgs: Vec<String> = Vec::new();
+    if what != 1 {
+        msgs.push(format!("expected exactly one of `pods`, `running`, `always` or `rollout` in an expectation, found {what}"));
+    }
+    if at_or_by > 1 {
+        msgs.push("expected at most one of `at` and `by` in an expectation, found both".into());
+    }
+    if e.always.is_some() && at_or_by > 0 {
+        msgs.push("an `always` expectation takes `from` and `until`, not `at` or `by`".into());
+    }
+    if window && e.always.is_none() {
+        msgs.push("`from` and `until` go with `always`".into());
+    }
+    if let (Some(f), Some(u)) = (&e.from, &e.until) {
+        if f.0 > u.0 {
+            msgs.push(format!("`from` {} is after `until` {}", f.value, u.value));
+        }
+    }
+    if let Some(t) = &e.rollout {
+        if t.kind != "Deployment" || !ever.contains(&(t.kind.clone(), t.namespace.clone(), t.name.clone())) {
+            push(p, t, format!("rollout: expected a Deployment that an action creates, found {}", t.value));
+        }
+    }
+    let count = e.pods.as_ref().or(e.running.as_ref()).or(e.always.as_ref());
+    if let Some(c) = count {
+        check_pod_count(c, e.running.is_some(), nodes, ever, anchor, &mut msgs, p);
+    }
+    let anchor = anchor.or(count.and_then(|c| c.owner.as_ref().map(|o| o.id))).unwrap_or(0);
+    p.extend(msgs.into_iter().map(|m| (anchor, m)));
+}
+
+fn check_pod_count(
+    c: &PodCount,
+    running: bool,
+    nodes: &BTreeSet<String>,
+    ever: &BTreeSet<(String, String, String)>,
+    _anchor: Option<u32>,
+    msgs: &mut Vec<String>,
+    p: &mut Problems,
+) {
+    if let Some(o) = &c.owner {
+        if !ever.contains(&(o.kind.clone(), o.namespace.clone(), o.name.clone())) {
+            push(p, o, format!("owner {}: no action creates it", o.value));
+        }
+    }
+    for n in c.on.iter().chain(&c.not_on) {
+        if !nodes.contains(n.as_str()) {
+            push(p, n, format!("no node {:?} in the cluster", n.value));
+        }
+    }
+    match [c.count.is_some(), c.at_least.is_some() || c.at_most.is_some()] {
+        [false, false] => msgs.push("expected `count`, `at_least` or `at_most` in a pod count, found none".into()),
+        [true, true] => msgs.push("expected either `count` or `at_least`/`at_most` in a pod count, found both".into()),
+        _ => {}
+    }
+    if running && c.phase.is_some_and(|ph| ph != Phase::Running) {
+        msgs.push("`running` counts pods in phase Running: use `pods` to count another phase".into());
+    }
 }
 
 #[cfg(test)]
@@ -557,7 +545,7 @@ mod tests {
                     r#"        (at: "3s", scale: (target: "ReplicaSet/web", replicas: 5), delete: (target: "ReplicaSet/web")),"#,
                 ),
                 (11, 15),
-                "expected exactly one of `create`, `scale` or `delete`",
+                "expected exactly one of `create`, `update`, `scale`, `delete`, `pause`, `resume` or `fault`",
             ),
             (
                 "bad target",

@@ -3,6 +3,7 @@
 pub mod expect;
 pub mod load;
 pub mod loc;
+pub mod objects;
 pub mod schema;
 pub mod values;
 

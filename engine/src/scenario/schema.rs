@@ -5,7 +5,8 @@
 
 use super::loc::Loc;
 use super::values::{Dur, Qty};
-use crate::api::Kind;
+use crate::api::{IntOrString, Kind};
+use crate::faults::Fault;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -41,6 +42,20 @@ pub struct ClusterSpec {
     /// Container runtime latencies on every node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<RuntimeSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apiserver: Option<ApiServerSpec>,
+}
+
+/// API server settings; each left out keeps its default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiServerSpec {
+    /// `--etcd-compaction-interval` (default 5m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compaction_interval: Option<Dur>,
+    /// Time for a write to commit in the store (default 1ms..3ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_latency: Option<LatencySpec>,
 }
 
 /// A latency drawn uniformly from `min..=max`.
@@ -100,23 +115,68 @@ impl NodePool {
     }
 }
 
-/// Something done at a time: exactly one of `create`, `scale`, `delete`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Something done at a time: exactly one of `create`, `update`, `scale`, `delete`, `pause`,
+/// `resume`, `fault`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Action {
     pub at: Loc<Dur>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create: Option<Create>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<Update>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale: Option<Scale>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete: Option<Delete>,
+    /// Pause a Deployment's rollout (`kubectl rollout pause`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause: Option<Loc<Target>>,
+    /// Resume a Deployment's rollout (`kubectl rollout resume`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<Loc<Target>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<Fault>,
+}
+
+impl Action {
+    /// How many of the alternatives are set (exactly one is valid).
+    pub fn alternatives(&self) -> usize {
+        [
+            self.create.is_some(),
+            self.update.is_some(),
+            self.scale.is_some(),
+            self.delete.is_some(),
+            self.pause.is_some(),
+            self.resume.is_some(),
+            self.fault.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count()
+    }
+}
+
+/// Change a workload's pod template (a rollout for a Deployment): its container's image and
+/// requests.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Update {
+    pub target: Loc<Target>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Qty>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Qty>,
 }
 
 /// An object to create, in short form.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Create {
     ReplicaSet(ReplicaSetSpec),
+    Deployment(DeploymentSpec),
+    DaemonSet(DaemonSetSpec),
     Pod(PodSpec),
 }
 
@@ -124,6 +184,8 @@ impl Create {
     pub fn kind(&self) -> Kind {
         match self {
             Create::ReplicaSet(_) => Kind::ReplicaSet,
+            Create::Deployment(_) => Kind::Deployment,
+            Create::DaemonSet(_) => Kind::DaemonSet,
             Create::Pod(_) => Kind::Pod,
         }
     }
@@ -131,6 +193,8 @@ impl Create {
     pub fn name(&self) -> &Loc<String> {
         match self {
             Create::ReplicaSet(r) => &r.name,
+            Create::Deployment(d) => &d.name,
+            Create::DaemonSet(d) => &d.name,
             Create::Pod(p) => &p.name,
         }
     }
@@ -138,10 +202,79 @@ impl Create {
     pub fn namespace(&self) -> &str {
         match self {
             Create::ReplicaSet(r) => r.namespace.as_deref(),
+            Create::Deployment(d) => d.namespace.as_deref(),
+            Create::DaemonSet(d) => d.namespace.as_deref(),
             Create::Pod(p) => p.namespace.as_deref(),
         }
         .unwrap_or("default")
     }
+
+    pub fn image(&self) -> &str {
+        match self {
+            Create::ReplicaSet(r) => &r.image,
+            Create::Deployment(d) => &d.image,
+            Create::DaemonSet(d) => &d.image,
+            Create::Pod(p) => &p.image,
+        }
+    }
+}
+
+/// A Deployment in short form: one container named after it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentSpec {
+    pub name: Loc<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub replicas: u32,
+    pub image: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Qty>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Qty>,
+    /// Pod labels and selector (default `app: <name>`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Default RollingUpdate with maxSurge and maxUnavailable 25%.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Strategy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ready_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision_history_limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress_deadline_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
+}
+
+/// A Deployment's strategy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Strategy {
+    RollingUpdate {
+        /// An integer or a percentage ("25%").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_surge: Option<IntOrString>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_unavailable: Option<IntOrString>,
+    },
+    Recreate,
+}
+
+/// A DaemonSet in short form: one container named after it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonSetSpec {
+    pub name: Loc<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub image: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Qty>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Qty>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// The container of a short-form workload: one container named after the workload.
@@ -183,7 +316,7 @@ pub struct PodSpec {
     pub node_name: Option<Loc<String>>,
 }
 
-/// Set a ReplicaSet's replicas.
+/// Set a ReplicaSet's or Deployment's replicas.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scale {
@@ -196,6 +329,27 @@ pub struct Scale {
 #[serde(deny_unknown_fields)]
 pub struct Delete {
     pub target: Loc<Target>,
+    /// What happens to its dependents (default Background, as for `kubectl delete`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagation: Option<Propagation>,
+}
+
+/// `propagationPolicy` of a deletion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Propagation {
+    Background,
+    Foreground,
+    Orphan,
+}
+
+impl Propagation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Propagation::Background => "Background",
+            Propagation::Foreground => "Foreground",
+            Propagation::Orphan => "Orphan",
+        }
+    }
 }
 
 /// An object named as "Kind/name" or "Kind/namespace/name" (namespace "default" if left out).
@@ -277,23 +431,36 @@ impl Phase {
 }
 
 /// A condition on the cluster, checked `at` a time, `by` a time (holds at some moment up to
-/// it), or at the end of the run when neither is given.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// it), or at the end of the run when neither is given; an `always` count must hold at every
+/// moment from `from` (default 0s) to `until` (default the end).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<Loc<Dur>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<Loc<Dur>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Loc<Dur>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Loc<Dur>>,
     /// Count pods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pods: Option<PodCount>,
     /// Count pods in phase Running (shorthand for `pods` with `phase: Running`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<PodCount>,
+    /// A pod count that holds at every moment of the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub always: Option<PodCount>,
+    /// The Deployment's rollout is complete, as `kubectl rollout status` decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<Loc<Target>>,
 }
 
-/// Counts pods that match every given filter (pods being deleted are not counted).
+/// Counts pods that match every given filter (pods being deleted are not counted unless
+/// `terminating: true`). The owner may be a ReplicaSet, a DaemonSet, or a Deployment (through
+/// its ReplicaSets).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PodCount {
@@ -307,12 +474,18 @@ pub struct PodCount {
     /// Ready condition True (true) or not (false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
+    /// Only pods with a container running this image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     /// Only pods bound to one of these nodes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on: Vec<Loc<String>>,
     /// Only pods not bound to any of these nodes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_on: Vec<Loc<String>>,
+    /// Count pods being deleted too (they still occupy their node).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub terminating: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

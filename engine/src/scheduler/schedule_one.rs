@@ -419,7 +419,7 @@ impl Actor<Msg> for Scheduler {
                         ds.into_iter().for_each(|d| self.on_pod(d, cx));
                     }
                 }
-                Msg::Request(_) => {}
+                Msg::Request(_) | Msg::Control(_) => {}
             },
         }
     }

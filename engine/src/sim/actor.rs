@@ -80,7 +80,13 @@ impl<M> Context<'_, M> {
     /// Sends `msg` to `to` over the network; it arrives after the link's latency, or never if the
     /// link is cut. Returns whether it will be delivered.
     pub fn send(&mut self, to: ActorId, msg: M) -> bool {
-        match self.network.delivery(self.now, self.me, to) {
+        self.send_delayed(SimDuration::ZERO, to, msg)
+    }
+
+    /// Sends `msg` after waiting `delay` here first (a client-side wait, such as a rate limiter's),
+    /// then over the link as `send` does.
+    pub fn send_delayed(&mut self, delay: SimDuration, to: ActorId, msg: M) -> bool {
+        match self.network.delivery(self.now + delay, self.me, to) {
             Some(at) => {
                 self.queue.push(
                     at,

@@ -1,0 +1,184 @@
+//! What a scenario's short forms stand for: API objects and kubectl commands.
+
+use super::schema::{Action, Create, Strategy};
+use super::values::Qty;
+use crate::api::deployment::{DeploymentStrategy, RollingUpdateDeployment};
+use crate::api::pod::PodSpec;
+use crate::api::{
+    Container, DaemonSet, Deployment, Kind, LabelSelector, Object, ObjectMeta, Pod,
+    PodTemplateSpec, Quantity, ReplicaSet,
+};
+use crate::client::{Change, Command};
+use crate::sim::SimTime;
+use std::collections::BTreeMap;
+
+fn requests(cpu: Option<Qty>, memory: Option<Qty>) -> BTreeMap<String, Quantity> {
+    let mut r = BTreeMap::new();
+    if let Some(c) = cpu {
+        r.insert("cpu".to_string(), c.0);
+    }
+    if let Some(m) = memory {
+        r.insert("memory".to_string(), m.0);
+    }
+    r
+}
+
+/// One container named after the workload.
+fn pod_spec(name: &str, image: &str, cpu: Option<Qty>, memory: Option<Qty>) -> PodSpec {
+    let mut c = Container {
+        name: name.into(),
+        image: image.into(),
+        ..Default::default()
+    };
+    c.resources.requests = requests(cpu, memory);
+    PodSpec {
+        containers: vec![c],
+        ..Default::default()
+    }
+}
+
+fn meta(name: &str, namespace: &str, labels: &BTreeMap<String, String>) -> ObjectMeta {
+    ObjectMeta {
+        name: name.into(),
+        namespace: namespace.into(),
+        labels: labels.clone(),
+        ..Default::default()
+    }
+}
+
+/// Labels of a workload: as given, else `app: <name>`.
+fn workload_labels(name: &str, given: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    if given.is_empty() {
+        BTreeMap::from([("app".to_string(), name.to_string())])
+    } else {
+        given.clone()
+    }
+}
+
+fn template(labels: &BTreeMap<String, String>, spec: PodSpec) -> PodTemplateSpec {
+    PodTemplateSpec {
+        metadata: ObjectMeta {
+            labels: labels.clone(),
+            ..Default::default()
+        },
+        spec,
+    }
+}
+
+/// The API object a short-form `create` stands for.
+pub fn object_for(c: &Create) -> Object {
+    let ns = c.namespace();
+    match c {
+        Create::ReplicaSet(r) => {
+            let labels = workload_labels(&r.name, &r.labels);
+            let mut rs = ReplicaSet {
+                metadata: meta(&r.name, ns, &labels),
+                ..Default::default()
+            };
+            rs.spec.replicas = Some(r.replicas as i32);
+            rs.spec.selector = LabelSelector::from_labels(&labels);
+            rs.spec.template = template(&labels, pod_spec(&r.name, &r.image, r.cpu, r.memory));
+            Object::ReplicaSet(rs)
+        }
+        Create::Deployment(d) => {
+            let labels = workload_labels(&d.name, &d.labels);
+            let mut dep = Deployment {
+                metadata: meta(&d.name, ns, &labels),
+                ..Default::default()
+            };
+            let s = &mut dep.spec;
+            s.replicas = Some(d.replicas as i32);
+            s.selector = LabelSelector::from_labels(&labels);
+            s.template = template(&labels, pod_spec(&d.name, &d.image, d.cpu, d.memory));
+            s.strategy = match &d.strategy {
+                None => DeploymentStrategy::default(),
+                Some(Strategy::Recreate) => DeploymentStrategy {
+                    type_: "Recreate".into(),
+                    rolling_update: None,
+                },
+                Some(Strategy::RollingUpdate {
+                    max_surge,
+                    max_unavailable,
+                }) => DeploymentStrategy {
+                    type_: "RollingUpdate".into(),
+                    rolling_update: Some(RollingUpdateDeployment {
+                        max_surge: max_surge.clone(),
+                        max_unavailable: max_unavailable.clone(),
+                    }),
+                },
+            };
+            s.min_ready_seconds = d.min_ready_seconds.unwrap_or(0) as i32;
+            s.revision_history_limit = d.revision_history_limit.map(|v| v as i32);
+            s.progress_deadline_seconds = d.progress_deadline_seconds.map(|v| v as i32);
+            s.paused = d.paused;
+            Object::Deployment(dep)
+        }
+        Create::DaemonSet(d) => {
+            let labels = workload_labels(&d.name, &d.labels);
+            let mut ds = DaemonSet {
+                metadata: meta(&d.name, ns, &labels),
+                ..Default::default()
+            };
+            ds.spec.selector = LabelSelector::from_labels(&labels);
+            ds.spec.template = template(&labels, pod_spec(&d.name, &d.image, d.cpu, d.memory));
+            Object::DaemonSet(ds)
+        }
+        Create::Pod(p) => {
+            let mut pod = Pod {
+                metadata: meta(&p.name, ns, &p.labels),
+                spec: pod_spec(&p.name, &p.image, p.cpu, p.memory),
+                ..Default::default()
+            };
+            if let Some(n) = &p.node_name {
+                pod.spec.node_name = n.value.clone();
+            }
+            Object::Pod(pod)
+        }
+    }
+}
+
+/// The kubectl commands of a scenario's actions (faults are not kubectl's), with their times.
+pub fn commands_for(actions: &[Action]) -> Vec<(SimTime, Command)> {
+    let mut out = Vec::new();
+    for a in actions {
+        let at = SimTime(a.at.0.as_micros());
+        let modify = |t: &super::schema::Target, changes: Vec<Change>| Command::Modify {
+            kind: Kind::parse(&t.kind).unwrap_or(Kind::Deployment),
+            namespace: t.namespace.clone(),
+            name: t.name.clone(),
+            changes,
+        };
+        let cmd = if let Some(c) = &a.create {
+            Command::Create(Box::new(object_for(c)))
+        } else if let Some(s) = &a.scale {
+            modify(&s.target, vec![Change::Replicas(s.replicas as i32)])
+        } else if let Some(u) = &a.update {
+            let mut changes = Vec::new();
+            if let Some(i) = &u.image {
+                changes.push(Change::Image(i.clone()));
+            }
+            if let Some(c) = u.cpu {
+                changes.push(Change::Request("cpu".into(), c.0));
+            }
+            if let Some(m) = u.memory {
+                changes.push(Change::Request("memory".into(), m.0));
+            }
+            modify(&u.target, changes)
+        } else if let Some(t) = &a.pause {
+            modify(t, vec![Change::Paused(true)])
+        } else if let Some(t) = &a.resume {
+            modify(t, vec![Change::Paused(false)])
+        } else if let Some(d) = &a.delete {
+            Command::Delete {
+                kind: Kind::parse(&d.target.kind).unwrap_or(Kind::Pod),
+                namespace: d.target.namespace.clone(),
+                name: d.target.name.clone(),
+                propagation: d.propagation.map(|p| p.as_str().to_string()),
+            }
+        } else {
+            continue;
+        };
+        out.push((at, cmd));
+    }
+    out
+}
