@@ -171,12 +171,15 @@ impl Cluster {
         self.seed
     }
 
-    /// The API server's store (what `kubectl get` would show).
-    pub fn store(&self) -> &Store {
+    pub fn apiserver(&self) -> &ApiServer {
         self.sim
             .actor::<ApiServer>(self.apiserver)
             .expect("the API server is an ApiServer")
-            .store()
+    }
+
+    /// The API server's store (what `kubectl get` would show).
+    pub fn store(&self) -> &Store {
+        self.apiserver().store()
     }
 
     pub fn scheduler(&self) -> &Scheduler {
@@ -382,6 +385,8 @@ pub struct Report {
     pub events: u64,
     pub trace_records: u64,
     pub nodes: usize,
+    /// Watches that got 410 Gone (their informers re-listed).
+    pub watches_expired: u64,
     /// Pods by phase ("Terminating" for pods being deleted).
     pub pods_by_phase: BTreeMap<String, u32>,
     pub expectations: Vec<ExpectationResult>,
@@ -410,6 +415,7 @@ impl Report {
             events: c.sim().events(),
             trace_records: c.sim().trace().len(),
             nodes: store.count(Kind::Node),
+            watches_expired: c.apiserver().watches_expired(),
             pods_by_phase,
             expectations,
             kubectl_errors: c.kubectl_errors(),

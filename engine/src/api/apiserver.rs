@@ -90,6 +90,8 @@ pub struct ApiServer {
     down_until: SimTime,
     /// Raised write latency and until when (fault).
     slow_writes: Option<(Latency, SimTime)>,
+    /// Watches refused with 410 Gone (their resourceVersion was compacted).
+    watches_expired: u64,
 }
 
 impl ApiServer {
@@ -105,7 +107,13 @@ impl ApiServer {
             last_commit: SimTime::ZERO,
             down_until: SimTime::ZERO,
             slow_writes: None,
+            watches_expired: 0,
         }
+    }
+
+    /// Watches refused with 410 Gone so far.
+    pub fn watches_expired(&self) -> u64 {
+        self.watches_expired
     }
 
     /// A request arrives: reads are answered from the current state at once, writes queue to
@@ -310,6 +318,7 @@ impl ApiServer {
                 .filter_map(|e| watch_event_for(&opts, e))
                 .collect(),
             Err(_) => {
+                self.watches_expired += 1;
                 send(
                     cx,
                     WatchEvent::Error(ApiError::gone(rv, self.store.compacted())),

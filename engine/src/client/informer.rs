@@ -39,6 +39,8 @@ pub struct Informer {
     /// The resourceVersion the cache is current to.
     rv: u64,
     list_request: Option<u64>,
+    /// The request that opened the current watch (answered only if refused).
+    watch_request: Option<u64>,
     watch_id: Option<u64>,
     synced: bool,
     relists: u64,
@@ -62,6 +64,7 @@ impl Informer {
             cache: BTreeMap::new(),
             rv: 0,
             list_request: None,
+            watch_request: None,
             watch_id: None,
             synced: false,
             relists: 0,
@@ -80,23 +83,42 @@ impl Informer {
         self.list_request = Some(client.list(cx, self.kind, self.opts.clone()));
     }
 
-    /// Lists again after the reflector's back-off (the list or watch failed).
-    fn retry(&mut self, client: &mut ApiClient, cx: &mut Context<'_, Msg>) {
+    /// The reflector's next back-off.
+    fn backoff(&mut self, cx: &mut Context<'_, Msg>) -> SimDuration {
         if cx.now().since(self.last_failure) > BACKOFF_RESET {
             self.failures = 0;
         }
         let base = BACKOFF_INITIAL_US
             .saturating_mul(1 << self.failures.min(20))
             .min(BACKOFF_MAX_US);
-        let delay = SimDuration(base + cx.rng().uniform(0, base));
         self.failures += 1;
         self.last_failure = cx.now();
+        SimDuration(base + cx.rng().uniform(0, base))
+    }
+
+    /// Lists again after the reflector's back-off (the list failed, or the watch expired).
+    fn retry(&mut self, client: &mut ApiClient, cx: &mut Context<'_, Msg>) {
+        let delay = self.backoff(cx);
         self.watch_id = None;
+        self.watch_request = None;
         let op = crate::api::Op::List {
             kind: self.kind,
             opts: self.opts.clone(),
         };
         self.list_request = Some(client.send_after(cx, delay, op));
+    }
+
+    /// Watches from the last resourceVersion seen, after `delay`.
+    fn watch(&mut self, client: &mut ApiClient, cx: &mut Context<'_, Msg>, delay: SimDuration) {
+        let watch_id = client.next_id();
+        self.watch_id = Some(watch_id);
+        let op = crate::api::Op::Watch {
+            watch_id,
+            kind: self.kind,
+            opts: self.opts.clone(),
+            resource_version: self.rv,
+        };
+        self.watch_request = Some(client.send_after(cx, delay, op));
     }
 
     /// The first list has been received.
@@ -120,6 +142,13 @@ impl Informer {
         client: &mut ApiClient,
         cx: &mut Context<'_, Msg>,
     ) -> Option<Vec<Delta>> {
+        if self.watch_request == Some(resp.id) {
+            // Watch requests are answered only when refused (the API server is down):
+            // isWatchErrorRetriable, so watch again from the same resourceVersion.
+            let delay = self.backoff(cx);
+            self.watch(client, cx, delay);
+            return Some(Vec::new());
+        }
         if self.list_request != Some(resp.id) {
             return None;
         }
@@ -163,17 +192,7 @@ impl Informer {
         }
         self.rv = *resource_version;
         self.synced = true;
-        let watch_id = client.next_id();
-        self.watch_id = Some(watch_id);
-        client.send(
-            cx,
-            crate::api::Op::Watch {
-                watch_id,
-                kind: self.kind,
-                opts: self.opts.clone(),
-                resource_version: self.rv,
-            },
-        );
+        self.watch(client, cx, SimDuration::ZERO);
         Some(deltas)
     }
 
@@ -205,9 +224,16 @@ impl Informer {
                 self.cache.remove(&k);
                 Delta::Deleted(o.clone())
             }
-            WatchEvent::Error(_) => {
+            // 410 Gone: the resourceVersion was compacted, list again.
+            WatchEvent::Error(e) if e.code == 410 => {
                 self.relists += 1;
                 self.retry(client, cx);
+                return Some(Vec::new());
+            }
+            // The connection broke: watch again from the last resourceVersion seen.
+            WatchEvent::Error(_) => {
+                let delay = self.backoff(cx);
+                self.watch(client, cx, delay);
                 return Some(Vec::new());
             }
         };

@@ -163,6 +163,19 @@ impl PodCount {
                         return false;
                     }
                 }
+                if !self
+                    .labels
+                    .iter()
+                    .all(|(k, v)| p.metadata.labels.get(k) == Some(v))
+                {
+                    return false;
+                }
+                if self
+                    .controlled
+                    .is_some_and(|c| c != p.metadata.controller_ref().is_some())
+                {
+                    return false;
+                }
                 if let Some(ph) = self.phase {
                     if p.status.phase != ph.as_str() {
                         return false;
@@ -205,6 +218,12 @@ impl PodCount {
         }
         if let Some(i) = &self.image {
             f.push(format!("image={i}"));
+        }
+        for (k, v) in &self.labels {
+            f.push(format!("{k}={v}"));
+        }
+        if let Some(c) = self.controlled {
+            f.push(format!("controlled={c}"));
         }
         if self.terminating {
             f.push("terminating".into());

@@ -477,6 +477,12 @@ pub struct PodCount {
     /// Only pods with a container running this image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// Only pods with all these labels.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Only pods with (true) or without (false) a controller (ownerReference controller: true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controlled: Option<bool>,
     /// Only pods bound to one of these nodes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on: Vec<Loc<String>>,
