@@ -3,6 +3,8 @@
 
 use crate::api::{ApiServer, ApiServerConfig, Kind, Msg, Object, Quantity, Store};
 use crate::client::{ApiClient, CommandError, Kubectl, RateLimit};
+use crate::controllers::daemonset::{DaemonSetConfig, DaemonSetController};
+use crate::controllers::garbagecollector::GarbageCollector;
 use crate::controllers::{ReplicaSetConfig, ReplicaSetController};
 use crate::faults::{self, Fault, Targets};
 use crate::node::{Kubelet, KubeletConfig, RuntimeConfig};
@@ -26,6 +28,8 @@ pub const APISERVER: &str = "kube-apiserver";
 pub const SCHEDULER: &str = "kube-scheduler";
 pub const REPLICASET_CONTROLLER: &str = "replicaset-controller";
 pub const KUBECTL: &str = "kubectl";
+pub const GARBAGE_COLLECTOR: &str = "garbage-collector-controller";
+pub const DAEMONSET_CONTROLLER: &str = "daemonset-controller";
 
 fn latency(l: &LatencySpec) -> Latency {
     Latency {
@@ -101,7 +105,9 @@ impl Cluster {
         );
         sim.network_mut().set_hub(apiserver);
         let client = ApiClient::new(apiserver);
-        let kcm = client.clone().with_rate_limit(RateLimit::CONTROLLER_MANAGER);
+        let kcm = client
+            .clone()
+            .with_rate_limit(RateLimit::CONTROLLER_MANAGER);
 
         let commands = commands_for(&scenario.actions);
         let kubectl = sim.add_actor(KUBECTL, Box::new(Kubectl::new(client.clone(), commands)));
@@ -116,7 +122,21 @@ impl Cluster {
         let mut control_plane = vec![apiserver, kubectl, scheduler];
         control_plane.push(sim.add_actor(
             REPLICASET_CONTROLLER,
-            Box::new(ReplicaSetController::new(kcm.clone(), ReplicaSetConfig::default())),
+            Box::new(ReplicaSetController::new(
+                kcm.clone(),
+                ReplicaSetConfig::default(),
+            )),
+        ));
+        control_plane.push(sim.add_actor(
+            DAEMONSET_CONTROLLER,
+            Box::new(DaemonSetController::new(
+                kcm.clone(),
+                DaemonSetConfig::default(),
+            )),
+        ));
+        control_plane.push(sim.add_actor(
+            GARBAGE_COLLECTOR,
+            Box::new(GarbageCollector::new(kcm.clone())),
         ));
 
         let runtime = runtime_config(scenario);

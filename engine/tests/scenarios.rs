@@ -75,10 +75,21 @@ fn another_seed_gives_another_timeline() {
 fn watch_compaction_makes_informers_relist() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/watch-compaction.ron");
     let (r, lines) = run(&path, None);
-    assert!(r.watches_expired >= 3, "kubelets' watches expired: {}", r.watches_expired);
-    let faults: Vec<&String> = lines.iter().filter(|l| l.contains("\"verb\":\"fault\"")).collect();
+    assert!(
+        r.watches_expired >= 3,
+        "kubelets' watches expired: {}",
+        r.watches_expired
+    );
+    let faults: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("\"verb\":\"fault\""))
+        .collect();
     assert_eq!(faults.len(), 2);
-    assert!(faults[0].contains(r#""object":{"type":"Compact"}"#), "{}", faults[0]);
+    assert!(
+        faults[0].contains(r#""object":{"type":"Compact"}"#),
+        "{}",
+        faults[0]
+    );
     assert!(faults[1].contains(r#""object":{"type":"ApiServerDown","duration":"20s"}"#));
     assert!(faults[1].contains(r#""kind":"Fault","namespace":"","name":"kube-apiserver""#));
 }

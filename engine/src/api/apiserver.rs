@@ -131,7 +131,10 @@ impl ApiServer {
             Some((l, until)) if cx.now() < until => l,
             _ => self.config.write_latency,
         };
-        let delay = SimDuration(cx.rng().uniform(latency.min.as_micros(), latency.max.as_micros()));
+        let delay = SimDuration(
+            cx.rng()
+                .uniform(latency.min.as_micros(), latency.max.as_micros()),
+        );
         if delay == SimDuration::ZERO && self.commits.is_empty() {
             self.handle_request(from, req, cx);
             return;
@@ -429,13 +432,10 @@ impl ApiServer {
         }
         // shouldDeleteDuringUpdate: the last finalizer of an object deleted without grace is gone.
         if m.finalizers.is_empty() && c.deletion_grace_period_seconds == Some(0) {
-            if expected.is_some_and(|rv| rv != c.resource_version) {
-                return Err(ApiError::stale(kind, &c.name));
-            }
             let (ns, name) = (c.namespace.clone(), c.name.clone());
             return self
                 .store
-                .delete(kind, &ns, &name, None)
+                .delete_as(kind, &ns, &name, expected, Some(obj))
                 .map_err(|e| store_error(e, kind, &name));
         }
         self.store

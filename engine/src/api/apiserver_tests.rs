@@ -670,12 +670,31 @@ fn writes_commit_in_order_after_the_store_latency() {
             _ => None,
         })
         .collect();
-    assert_eq!(timers, [(SimTime(2_000), TIMER_COMMIT)], "no answer before the commit");
+    assert_eq!(
+        timers,
+        [(SimTime(2_000), TIMER_COMMIT)],
+        "no answer before the commit"
+    );
     // A read in between does not see the write yet.
-    let get = Op::Get { kind: Kind::Pod, namespace: "default".into(), name: "a".into() };
-    assert_eq!(response(request(&mut h, &mut api, CLIENT, 2, get)).unwrap_err().code, 404);
+    let get = Op::Get {
+        kind: Kind::Pod,
+        namespace: "default".into(),
+        name: "a".into(),
+    };
+    assert_eq!(
+        response(request(&mut h, &mut api, CLIENT, 2, get))
+            .unwrap_err()
+            .code,
+        404
+    );
     h.set_now(SimTime(2_000));
-    let o = object(response(h.feed(&mut api, Input::Timer { id: crate::sim::EventId(0), tag: TIMER_COMMIT })));
+    let o = object(response(h.feed(
+        &mut api,
+        Input::Timer {
+            id: crate::sim::EventId(0),
+            tag: TIMER_COMMIT,
+        },
+    )));
     assert_eq!(o.meta().name, "a");
 }
 
@@ -683,21 +702,41 @@ fn writes_commit_in_order_after_the_store_latency() {
 fn a_down_api_server_refuses_requests_and_breaks_watches() {
     let mut h = harness();
     let mut api = instant();
-    request(&mut h, &mut api, CLIENT, 1, Op::Watch {
-        watch_id: 3,
-        kind: Kind::Pod,
-        opts: ListOptions::default(),
-        resource_version: 0,
-    });
-    let sent = h.feed(&mut api, Input::Message {
-        from: ActorId(0),
-        msg: Msg::Control(Control::ApiServerDown { until: SimTime(60_000_000) }),
-    });
+    request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        1,
+        Op::Watch {
+            watch_id: 3,
+            kind: Kind::Pod,
+            opts: ListOptions::default(),
+            resource_version: 0,
+        },
+    );
+    let sent = h.feed(
+        &mut api,
+        Input::Message {
+            from: ActorId(0),
+            msg: Msg::Control(Control::ApiServerDown {
+                until: SimTime(60_000_000),
+            }),
+        },
+    );
     assert_eq!(watch_events(&sent, CLIENT), ["ERROR 503"]);
     let err = response(request(&mut h, &mut api, CLIENT, 2, Op::Create(pod("a")))).unwrap_err();
-    assert_eq!((err.code, err.message.as_str()), (503, "dial tcp: connect: connection refused"));
+    assert_eq!(
+        (err.code, err.message.as_str()),
+        (503, "dial tcp: connect: connection refused")
+    );
     h.set_now(SimTime(60_000_000));
-    object(response(request(&mut h, &mut api, CLIENT, 3, Op::Create(pod("a")))));
+    object(response(request(
+        &mut h,
+        &mut api,
+        CLIENT,
+        3,
+        Op::Create(pod("a")),
+    )));
     // The broken watch is gone: the new write reaches no one.
     let sent = request(&mut h, &mut api, CLIENT, 4, Op::Create(pod("b")));
     assert!(watch_events(&sent, CLIENT).is_empty());

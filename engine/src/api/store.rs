@@ -154,6 +154,19 @@ impl Store {
         name: &str,
         expected_rv: Option<u64>,
     ) -> Result<ObjectRef, StoreError> {
+        self.delete_as(kind, namespace, name, expected_rv, None)
+    }
+
+    /// Removes an object whose last state is `last` (an update that deletes it), or the
+    /// stored state when None.
+    pub fn delete_as(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        expected_rv: Option<u64>,
+        last: Option<Object>,
+    ) -> Result<ObjectRef, StoreError> {
         let key = (namespace.to_string(), name.to_string());
         let prev = self.objects[kind.index()]
             .get(&key)
@@ -164,7 +177,7 @@ impl Store {
         }
         self.objects[kind.index()].remove(&key);
         self.revision += 1;
-        let mut last = (*prev).clone();
+        let mut last = last.unwrap_or_else(|| (*prev).clone());
         last.meta_mut().resource_version = self.revision;
         let last = Arc::new(last);
         self.commit(EventType::Deleted, last.clone(), Some(prev));

@@ -1,9 +1,9 @@
 //! What every actor uses to reach the API server: numbered requests over its link, through the
 //! client's rate limiter (client-go rest.Config QPS/Burst).
 
+use super::ratelimit::{RateLimit, RateLimiter};
 use crate::api::msg::DeleteOptions;
 use crate::api::{Kind, ListOptions, Msg, Object, Op, Request};
-use super::ratelimit::{RateLimit, RateLimiter};
 use crate::sim::{ActorId, Context, SimDuration};
 
 /// A client of the API server, owned by one actor.
@@ -52,7 +52,11 @@ impl ApiClient {
             Some(l) => l.reserve(cx.now() + delay),
             None => SimDuration::ZERO,
         };
-        cx.send_delayed(delay + wait, self.apiserver, Msg::Request(Box::new(Request { id, op })));
+        cx.send_delayed(
+            delay + wait,
+            self.apiserver,
+            Msg::Request(Box::new(Request { id, op })),
+        );
         id
     }
 

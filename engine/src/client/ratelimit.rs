@@ -17,9 +17,15 @@ impl RateLimit {
     /// kube-controller-manager's default, per controller client: 20 QPS, burst 30.
     pub const CONTROLLER_MANAGER: RateLimit = RateLimit { qps: 20, burst: 30 };
     /// kube-scheduler's default: 50 QPS, burst 100.
-    pub const SCHEDULER: RateLimit = RateLimit { qps: 50, burst: 100 };
+    pub const SCHEDULER: RateLimit = RateLimit {
+        qps: 50,
+        burst: 100,
+    };
     /// kubelet's default (`kubeAPIQPS`, `kubeAPIBurst`): 50 QPS, burst 100.
-    pub const KUBELET: RateLimit = RateLimit { qps: 50, burst: 100 };
+    pub const KUBELET: RateLimit = RateLimit {
+        qps: 50,
+        burst: 100,
+    };
 }
 
 /// A token bucket.
@@ -76,7 +82,10 @@ mod tests {
     fn bucket_refills_while_idle() {
         let limit = RateLimit { qps: 10, burst: 2 };
         // Two at once, a third waits 100 ms; after a second idle the bucket is full again.
-        assert_eq!(waits(limit, &[0, 0, 0, 1300, 1300, 1300]), [0, 0, 100, 0, 0, 100]);
+        assert_eq!(
+            waits(limit, &[0, 0, 0, 1300, 1300, 1300]),
+            [0, 0, 100, 0, 0, 100]
+        );
     }
 
     #[test]

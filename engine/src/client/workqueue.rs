@@ -38,7 +38,11 @@ impl WorkQueue {
     /// ItemExponentialFailureRateLimiter.When: 5 ms x 2^failures, capped at 1000 s.
     pub fn backoff(&self, key: &str) -> SimDuration {
         let n = self.failures.get(key).copied().unwrap_or(0);
-        SimDuration(BASE_DELAY_US.saturating_mul(1u64 << n.min(40)).min(MAX_DELAY_US))
+        SimDuration(
+            BASE_DELAY_US
+                .saturating_mul(1u64 << n.min(40))
+                .min(MAX_DELAY_US),
+        )
     }
 
     /// AddRateLimited: the key comes back after its back-off, which then doubles. Returns when.

@@ -81,7 +81,12 @@ pub fn inject(sim: &mut Sim<Msg>, targets: Targets, fault: &Fault) {
         },
         Fault::Compact => Control::CompactNow,
     };
-    sim.post_at(now, targets.apiserver, targets.apiserver, Msg::Control(control));
+    sim.post_at(
+        now,
+        targets.apiserver,
+        targets.apiserver,
+        Msg::Control(control),
+    );
 }
 
 #[cfg(test)]

@@ -21,7 +21,11 @@ impl Report {
         let _ = writeln!(s, "trace records: {}", self.trace_records);
         let _ = writeln!(s, "nodes: {}", self.nodes);
         if self.watches_expired > 0 {
-            let _ = writeln!(s, "watches expired (410 Gone, re-listed): {}", self.watches_expired);
+            let _ = writeln!(
+                s,
+                "watches expired (410 Gone, re-listed): {}",
+                self.watches_expired
+            );
         }
         let phases: Vec<String> = self
             .pods_by_phase

@@ -245,19 +245,38 @@ fn check(s: &Scenario) -> Problems {
             check_create(c, &a.at, &nodes, &mut live, &mut ever, &mut p);
         }
         if let Some(sc) = a.scale.as_ref().filter(|sc| sc.replicas > i32::MAX as u32) {
-            let msg = format!("replicas: expected at most {}, found {}", i32::MAX, sc.replicas);
+            let msg = format!(
+                "replicas: expected at most {}, found {}",
+                i32::MAX,
+                sc.replicas
+            );
             push(&mut p, &sc.target, msg);
         }
         let target: Option<(&Loc<Target>, &[Kind], &str)> = if let Some(x) = &a.scale {
             Some((&x.target, &[Kind::ReplicaSet, Kind::Deployment], "scale"))
         } else if let Some(x) = &a.update {
-            Some((&x.target, &[Kind::ReplicaSet, Kind::Deployment, Kind::DaemonSet], "update"))
+            Some((
+                &x.target,
+                &[Kind::ReplicaSet, Kind::Deployment, Kind::DaemonSet],
+                "update",
+            ))
         } else if let Some(x) = &a.delete {
-            Some((&x.target, &[Kind::ReplicaSet, Kind::Deployment, Kind::DaemonSet, Kind::Pod], "delete"))
+            Some((
+                &x.target,
+                &[
+                    Kind::ReplicaSet,
+                    Kind::Deployment,
+                    Kind::DaemonSet,
+                    Kind::Pod,
+                ],
+                "delete",
+            ))
         } else if let Some(t) = &a.pause {
             Some((t, &[Kind::Deployment], "pause"))
         } else {
-            a.resume.as_ref().map(|t| (t, &[Kind::Deployment][..], "resume"))
+            a.resume
+                .as_ref()
+                .map(|t| (t, &[Kind::Deployment][..], "resume"))
         };
         if let Some((t, kinds, verb)) = target {
             match Kind::parse(&t.kind).filter(|k| kinds.contains(k)) {
@@ -275,11 +294,15 @@ fn check(s: &Scenario) -> Problems {
                 }
                 None => {
                     let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-                    push(&mut p, t, format!(
-                        "expected {} to {verb}, found {:?}",
-                        names.join(" or "),
-                        t.value.to_string()
-                    ));
+                    push(
+                        &mut p,
+                        t,
+                        format!(
+                            "expected {} to {verb}, found {:?}",
+                            names.join(" or "),
+                            t.value.to_string()
+                        ),
+                    );
                 }
             }
         }
@@ -312,7 +335,10 @@ fn check_create(
 ) {
     let key = (c.kind(), c.namespace().to_string(), c.name().value.clone());
     if !is_dns1123_subdomain(c.name()) {
-        let msg = format!("expected {NAME_MSG} as object name, found {:?}", c.name().value);
+        let msg = format!(
+            "expected {NAME_MSG} as object name, found {:?}",
+            c.name().value
+        );
         push(p, c.name(), msg);
     }
     if live.get(&key) == Some(&true) {
@@ -326,9 +352,17 @@ fn check_create(
         push(p, c.name(), msg);
     }
     live.insert(key, true);
-    ever.insert((c.kind().to_string(), c.namespace().to_string(), c.name().value.clone()));
+    ever.insert((
+        c.kind().to_string(),
+        c.namespace().to_string(),
+        c.name().value.clone(),
+    ));
     if c.image().is_empty() {
-        push(p, c.name(), "expected a container image, found an empty string".into());
+        push(
+            p,
+            c.name(),
+            "expected a container image, found an empty string".into(),
+        );
     }
     let replicas = match c {
         Create::ReplicaSet(r) => Some(r.replicas),
@@ -336,11 +370,23 @@ fn check_create(
         _ => None,
     };
     if let Some(r) = replicas.filter(|r| *r > i32::MAX as u32) {
-        push(p, c.name(), format!("replicas: expected at most {}, found {r}", i32::MAX));
+        push(
+            p,
+            c.name(),
+            format!("replicas: expected at most {}, found {r}", i32::MAX),
+        );
     }
     if let Create::Pod(pd) = c {
-        if let Some(nn) = pd.node_name.as_ref().filter(|nn| !nodes.contains(nn.as_str())) {
-            push(p, nn, format!("node_name: no node {:?} in the cluster", nn.value));
+        if let Some(nn) = pd
+            .node_name
+            .as_ref()
+            .filter(|nn| !nodes.contains(nn.as_str()))
+        {
+            push(
+                p,
+                nn,
+                format!("node_name: no node {:?} in the cluster", nn.value),
+            );
         }
     }
 }
@@ -364,10 +410,15 @@ fn check_expectation(
         }
     }
     let anchor = times.into_iter().flatten().map(|t| t.id).next();
-    let what = [e.pods.is_some(), e.running.is_some(), e.always.is_some(), e.rollout.is_some()]
-        .iter()
-        .filter(|b| **b)
-        .count();
+    let what = [
+        e.pods.is_some(),
+        e.running.is_some(),
+        e.always.is_some(),
+        e.rollout.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
     let at_or_by = e.at.is_some() as usize + e.by.is_some() as usize;
     let window = e.from.is_some() || e.until.is_some();
     let mut msgs: Vec<String> = Vec::new();
@@ -389,15 +440,26 @@ fn check_expectation(
         }
     }
     if let Some(t) = &e.rollout {
-        if t.kind != "Deployment" || !ever.contains(&(t.kind.clone(), t.namespace.clone(), t.name.clone())) {
-            push(p, t, format!("rollout: expected a Deployment that an action creates, found {}", t.value));
+        if t.kind != "Deployment"
+            || !ever.contains(&(t.kind.clone(), t.namespace.clone(), t.name.clone()))
+        {
+            push(
+                p,
+                t,
+                format!(
+                    "rollout: expected a Deployment that an action creates, found {}",
+                    t.value
+                ),
+            );
         }
     }
     let count = e.pods.as_ref().or(e.running.as_ref()).or(e.always.as_ref());
     if let Some(c) = count {
         check_pod_count(c, e.running.is_some(), nodes, ever, anchor, &mut msgs, p);
     }
-    let anchor = anchor.or(count.and_then(|c| c.owner.as_ref().map(|o| o.id))).unwrap_or(0);
+    let anchor = anchor
+        .or(count.and_then(|c| c.owner.as_ref().map(|o| o.id)))
+        .unwrap_or(0);
     p.extend(msgs.into_iter().map(|m| (anchor, m)));
 }
 
@@ -420,13 +482,22 @@ fn check_pod_count(
             push(p, n, format!("no node {:?} in the cluster", n.value));
         }
     }
-    match [c.count.is_some(), c.at_least.is_some() || c.at_most.is_some()] {
-        [false, false] => msgs.push("expected `count`, `at_least` or `at_most` in a pod count, found none".into()),
-        [true, true] => msgs.push("expected either `count` or `at_least`/`at_most` in a pod count, found both".into()),
+    match [
+        c.count.is_some(),
+        c.at_least.is_some() || c.at_most.is_some(),
+    ] {
+        [false, false] => {
+            msgs.push("expected `count`, `at_least` or `at_most` in a pod count, found none".into())
+        }
+        [true, true] => msgs.push(
+            "expected either `count` or `at_least`/`at_most` in a pod count, found both".into(),
+        ),
         _ => {}
     }
     if running && c.phase.is_some_and(|ph| ph != Phase::Running) {
-        msgs.push("`running` counts pods in phase Running: use `pods` to count another phase".into());
+        msgs.push(
+            "`running` counts pods in phase Running: use `pods` to count another phase".into(),
+        );
     }
 }
 
