@@ -253,6 +253,21 @@ impl ReplicaSetController {
         }
     }
 
+    /// Active pods of `rs` and of the ReplicaSets that share its controller.
+    fn related_pods(&self, rs: &ReplicaSet) -> Vec<&Pod> {
+        let Some(owner) = rs.metadata.controller_ref() else {
+            return self.owned_pods(rs);
+        };
+        self.sets
+            .typed::<ReplicaSet>()
+            .filter(|r| {
+                r.metadata.namespace == rs.metadata.namespace
+                    && r.metadata.controller_ref().is_some_and(|o| o.uid == owner.uid)
+            })
+            .flat_map(|r| self.owned_pods(r))
+            .collect()
+    }
+
     /// Active pods controlled by `rs`, in cache order.
     fn owned_pods(&self, rs: &ReplicaSet) -> Vec<&Pod> {
         let Some(set) = self.owned.get(&rs.metadata.uid) else {
@@ -316,8 +331,10 @@ impl ReplicaSetController {
         } else if active > want {
             let pods = self.owned_pods(rs);
             let diff = (pods.len().saturating_sub(want)).min(self.config.burst_replicas);
+            // getPodsRankedByRelatedPodsOnSameNode over getIndirectlyRelatedPods: the active
+            // pods of every ReplicaSet with the same controller (a Deployment's), per node.
             let mut per_node: BTreeMap<&str, usize> = BTreeMap::new();
-            for p in pods.iter().filter(|p| !p.spec.node_name.is_empty()) {
+            for p in self.related_pods(rs) {
                 *per_node.entry(&p.spec.node_name).or_default() += 1;
             }
             let rank = |p: &Pod| {
@@ -327,7 +344,8 @@ impl ReplicaSetController {
                     .unwrap_or(0)
             };
             let mut ranked: Vec<(&Pod, usize)> = pods.iter().map(|p| (*p, rank(p))).collect();
-            ranked.sort_by(|a, b| deletion_order(*a, *b));
+            let now = cx.now();
+            ranked.sort_by(|a, b| deletion_order(*a, *b, now));
             let victims: Vec<(String, String, String)> = ranked[..diff]
                 .iter()
                 .map(|(p, _)| {
