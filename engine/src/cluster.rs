@@ -4,6 +4,7 @@
 use crate::api::{ApiServer, ApiServerConfig, Kind, Msg, Object, Quantity, Store};
 use crate::client::{ApiClient, CommandError, Kubectl, RateLimit};
 use crate::controllers::daemonset::{DaemonSetConfig, DaemonSetController};
+use crate::controllers::deployment::{DeploymentConfig, DeploymentController};
 use crate::controllers::garbagecollector::GarbageCollector;
 use crate::controllers::{ReplicaSetConfig, ReplicaSetController};
 use crate::faults::{self, Fault, Targets};
@@ -30,6 +31,7 @@ pub const REPLICASET_CONTROLLER: &str = "replicaset-controller";
 pub const KUBECTL: &str = "kubectl";
 pub const GARBAGE_COLLECTOR: &str = "garbage-collector-controller";
 pub const DAEMONSET_CONTROLLER: &str = "daemonset-controller";
+pub const DEPLOYMENT_CONTROLLER: &str = "deployment-controller";
 
 fn latency(l: &LatencySpec) -> Latency {
     Latency {
@@ -125,6 +127,13 @@ impl Cluster {
             Box::new(ReplicaSetController::new(
                 kcm.clone(),
                 ReplicaSetConfig::default(),
+            )),
+        ));
+        control_plane.push(sim.add_actor(
+            DEPLOYMENT_CONTROLLER,
+            Box::new(DeploymentController::new(
+                kcm.clone(),
+                DeploymentConfig::default(),
             )),
         ));
         control_plane.push(sim.add_actor(

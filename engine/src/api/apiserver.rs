@@ -443,12 +443,35 @@ impl ApiServer {
             .map_err(|e| store_error(e, kind, &cur.meta().name))
     }
 
+    /// The status subresource. An update (`check_rv`) takes the request's object with the
+    /// stored spec and server-managed metadata (the status strategies' PrepareForUpdate:
+    /// pkg/registry/*/strategy.go; apps kinds also keep their stored labels); a patch (the
+    /// kubelet's) changes only `.status`.
     fn update_status(&mut self, obj: Object, check_rv: bool) -> Result<ObjectRef, ApiError> {
         let kind = obj.kind();
         let cur = self.current(&obj)?;
         let expected = Some(obj.meta().resource_version).filter(|rv| check_rv && *rv != 0);
-        let mut new = (*cur).clone();
-        new.copy_status_from(&obj);
+        let new = if check_rv {
+            let mut new = obj;
+            new.set_type_meta();
+            new.copy_spec_from(&cur);
+            let (c, m) = (cur.meta(), new.meta_mut());
+            m.namespace = c.namespace.clone();
+            m.uid = c.uid.clone();
+            m.creation_timestamp = c.creation_timestamp;
+            m.deletion_timestamp = c.deletion_timestamp;
+            m.deletion_grace_period_seconds = c.deletion_grace_period_seconds;
+            m.generation = c.generation;
+            m.owner_references = c.owner_references.clone();
+            if matches!(kind, Kind::ReplicaSet | Kind::Deployment | Kind::DaemonSet) {
+                m.labels = c.labels.clone();
+            }
+            new
+        } else {
+            let mut new = (*cur).clone();
+            new.copy_status_from(&obj);
+            new
+        };
         self.store
             .update(new, expected)
             .map_err(|e| store_error(e, kind, &cur.meta().name))

@@ -89,6 +89,15 @@ macro_rules! kinds {
                 }
             }
 
+            /// Copies `.spec` from `other` (same kind), keeping everything else.
+            pub fn copy_spec_from(&mut self, other: &Object) {
+                match (self, other) {
+                    $((Object::$t(a), Object::$t(b)) => a.spec = b.spec.clone(),)*
+                    #[allow(unreachable_patterns)]
+                    _ => {}
+                }
+            }
+
             /// Whether the spec differs (for metadata.generation).
             pub fn spec_differs(&self, other: &Object) -> bool {
                 match (self, other) {

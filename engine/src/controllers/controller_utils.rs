@@ -171,6 +171,7 @@ mod tests {
     const NOW_S: u64 = 40 * 86_400;
 
     /// The pod builder of TestSortingActivePodsWithRanks; times are seconds ago (None: zero).
+    #[allow(clippy::too_many_arguments)]
     fn pod(
         name: &str,
         node: &str,
@@ -322,7 +323,7 @@ mod tests {
             );
         }
 
-        let unequal: Vec<((&Pod, usize), (&Pod, usize))> = vec![
+        let unequal: Vec<(Ranked<'_>, Ranked<'_>)> = vec![
             ((&unscheduled, 1), (&scheduled_pending, 2)),
             ((&unscheduled, 2), (&scheduled_pending, 1)),
             ((&scheduled_pending, 1), (&unknown_phase, 2)),

@@ -2,6 +2,7 @@
 
 pub mod controller_utils;
 pub mod daemonset;
+pub mod deployment;
 pub mod expectations;
 pub mod garbagecollector;
 pub mod replicaset;

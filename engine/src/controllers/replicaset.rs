@@ -262,7 +262,9 @@ impl ReplicaSetController {
             .typed::<ReplicaSet>()
             .filter(|r| {
                 r.metadata.namespace == rs.metadata.namespace
-                    && r.metadata.controller_ref().is_some_and(|o| o.uid == owner.uid)
+                    && r.metadata
+                        .controller_ref()
+                        .is_some_and(|o| o.uid == owner.uid)
             })
             .flat_map(|r| self.owned_pods(r))
             .collect()
