@@ -6,8 +6,11 @@ use crate::client::{ApiClient, CommandError, Kubectl, RateLimit};
 use crate::controllers::daemonset::{DaemonSetConfig, DaemonSetController};
 use crate::controllers::deployment::{DeploymentConfig, DeploymentController};
 use crate::controllers::garbagecollector::GarbageCollector;
+use crate::controllers::nodelifecycle::{NodeLifecycleConfig, NodeLifecycleController};
+use crate::controllers::podgc::{PodGC, PodGCConfig};
+use crate::controllers::tainteviction::TaintEvictionController;
 use crate::controllers::{ReplicaSetConfig, ReplicaSetController};
-use crate::faults::{self, Fault, Targets};
+use crate::faults::{self, Injector, Step};
 use crate::node::{Kubelet, KubeletConfig, RuntimeConfig};
 use crate::scenario::expect::{ExpectationResult, Outcome, When};
 use crate::scenario::objects::commands_for;
@@ -32,6 +35,9 @@ pub const KUBECTL: &str = "kubectl";
 pub const GARBAGE_COLLECTOR: &str = "garbage-collector-controller";
 pub const DAEMONSET_CONTROLLER: &str = "daemonset-controller";
 pub const DEPLOYMENT_CONTROLLER: &str = "deployment-controller";
+pub const TAINT_EVICTION_CONTROLLER: &str = "taint-eviction-controller";
+pub const NODE_LIFECYCLE_CONTROLLER: &str = "node-lifecycle-controller";
+pub const POD_GARBAGE_COLLECTOR: &str = "pod-garbage-collector";
 
 fn latency(l: &LatencySpec) -> Latency {
     Latency {
@@ -58,6 +64,7 @@ pub struct Cluster {
     kubectl: ActorId,
     scheduler: ActorId,
     kubelets: Vec<ActorId>,
+    injector: Injector,
 }
 
 fn apiserver_config(s: &Scenario) -> ApiServerConfig {
@@ -144,6 +151,21 @@ impl Cluster {
             )),
         ));
         control_plane.push(sim.add_actor(
+            NODE_LIFECYCLE_CONTROLLER,
+            Box::new(NodeLifecycleController::new(
+                kcm.clone(),
+                NodeLifecycleConfig::default(),
+            )),
+        ));
+        control_plane.push(sim.add_actor(
+            TAINT_EVICTION_CONTROLLER,
+            Box::new(TaintEvictionController::new(kcm.clone())),
+        ));
+        control_plane.push(sim.add_actor(
+            POD_GARBAGE_COLLECTOR,
+            Box::new(PodGC::new(kcm.clone(), PodGCConfig::default())),
+        ));
+        control_plane.push(sim.add_actor(
             GARBAGE_COLLECTOR,
             Box::new(GarbageCollector::new(kcm.clone())),
         ));
@@ -177,6 +199,16 @@ impl Cluster {
         for id in control_plane.iter().chain(kubelets.iter()) {
             sim.start_at(*id, SimTime::ZERO);
         }
+        let mut injector = Injector::default();
+        injector.apiserver = Some(apiserver);
+        for pool in &scenario.cluster.node_pools {
+            for name in pool.node_names() {
+                let id = kubelets[injector.kubelets.len()];
+                injector.kubelets.insert(name.clone(), id);
+                let zone = pool.zone.clone().unwrap_or_default();
+                injector.zones.entry(zone).or_default().push(name);
+            }
+        }
         Cluster {
             scenario: scenario.clone(),
             seed,
@@ -185,6 +217,7 @@ impl Cluster {
             kubectl,
             scheduler,
             kubelets,
+            injector,
         }
     }
 
@@ -240,18 +273,21 @@ impl Cluster {
         let end = SimTime(until.unwrap_or(self.scenario.run_for.0).as_micros());
         let run_end = SimTime(self.scenario.run_for.0.as_micros());
         let mut chk = Checker::new(self.scenario.expect.clone(), end);
-        let faults: Vec<(SimTime, Fault)> = self
-            .scenario
-            .actions
-            .iter()
-            .filter_map(|a| a.fault.clone().map(|f| (SimTime(a.at.0.as_micros()), f)))
-            .filter(|(t, _)| *t <= end)
-            .collect();
+        let mut faults: Vec<(SimTime, Step)> = Vec::new();
+        for a in &self.scenario.actions {
+            let Some(f) = &a.fault else { continue };
+            let at = SimTime(a.at.0.as_micros());
+            faults.push((at, Step::Begin(f.clone())));
+            if let Some(d) = faults::end_of(f) {
+                faults.push((at + d, Step::End(f.clone())));
+            }
+        }
+        // Stable: steps at the same time keep the file order, ends after begins.
+        faults.sort_by_key(|(t, s)| (*t, matches!(s, Step::Begin(_))));
+        faults.retain(|(t, _)| *t <= end);
         let mut points: BTreeSet<SimTime> = chk.points();
         points.extend(faults.iter().map(|(t, _)| *t));
-        let targets = Targets {
-            apiserver: self.apiserver,
-        };
+        let mut injector = std::mem::take(&mut self.injector);
         chk.observe(self.store(), SimTime::ZERO);
         loop {
             let next_point = points.first().copied().unwrap_or(end);
@@ -270,14 +306,15 @@ impl Cluster {
                     if !points.remove(&next_point) {
                         break;
                     }
-                    for (_, f) in faults.iter().filter(|(t, _)| *t == next_point) {
-                        faults::inject(&mut self.sim, targets, f);
+                    for (_, step) in faults.iter().filter(|(t, _)| *t == next_point) {
+                        injector.apply(&mut self.sim, step);
                     }
                     chk.at_point(self.store(), next_point);
                 }
             }
         }
         self.sim.run_until(end);
+        self.injector = injector;
         chk.finish(self.store(), end, end >= run_end);
         let results = chk.results();
         Report::new(self, end, results)

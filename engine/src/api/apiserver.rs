@@ -165,6 +165,14 @@ impl ApiServer {
                 self.pods_by_node.clear();
             }
             Control::StoreLatency { latency, until } => self.slow_writes = Some((latency, until)),
+            Control::ClientGone { client } => {
+                for w in self.watchers.iter_mut() {
+                    if w.as_ref().is_some_and(|w| w.client == client) {
+                        *w = None;
+                    }
+                }
+            }
+            Control::ConnectionLost => {}
             Control::CompactNow => {
                 let rev = self.store.revision();
                 self.store.compact(rev);

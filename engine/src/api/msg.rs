@@ -14,6 +14,20 @@ pub enum Msg {
     Control(Control),
 }
 
+/// A request that cannot reach the API server comes back as a 503 (connection refused);
+/// anything else is just lost.
+impl crate::sim::Bounce for Msg {
+    fn bounce(self) -> Option<Self> {
+        match self {
+            Msg::Request(r) => Some(Msg::Response(Box::new(Response {
+                id: r.id,
+                result: Err(ApiError::unavailable()),
+            }))),
+            _ => None,
+        }
+    }
+}
+
 /// Commands that faults send to a component (the fault injector, not an API client).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Control {
@@ -26,6 +40,11 @@ pub enum Control {
     },
     /// Compact the store's history to the current revision now.
     CompactNow,
+    /// To the API server: this client's connections are gone (its process stopped or its
+    /// network was cut); its watches end.
+    ClientGone { client: crate::sim::ActorId },
+    /// To a client: its connections to the API server broke; requests in flight fail.
+    ConnectionLost,
 }
 
 /// Filters on list and watch: namespace, label selector, and the `spec.nodeName` field selector.

@@ -5,6 +5,9 @@ pub mod daemonset;
 pub mod deployment;
 pub mod expectations;
 pub mod garbagecollector;
+pub mod nodelifecycle;
+pub mod podgc;
 pub mod replicaset;
+pub mod tainteviction;
 
 pub use replicaset::{ReplicaSetConfig, ReplicaSetController};

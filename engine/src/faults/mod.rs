@@ -2,8 +2,10 @@
 //! (`verb: "fault"`, `kind: "Fault"`, `name`: the target, `object`: `{"type": ..., parameters}`).
 
 use crate::api::{Control, Msg};
+use crate::node::Kubelet;
 use crate::sim::{ActorId, Latency, Sim, SimDuration, SimTime, TraceRecord};
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The actor name fault lines carry.
 pub const INJECTOR: &str = "fault-injector";
@@ -22,6 +24,25 @@ pub enum Fault {
     },
     /// The store's history is compacted to the current revision now (watchers behind get 410).
     Compact,
+    /// The node's kubelet process stops. Its containers keep running: the pods still serve
+    /// while the control plane decides the node is gone.
+    StopKubelet { node: String },
+    /// The node's kubelet starts again (after `StopKubelet`, or on a fresh machine after
+    /// `LoseNode`): it re-registers, re-lists its pods, adopts the containers still running and
+    /// stops those whose pods were deleted meanwhile.
+    StartKubelet { node: String },
+    /// The machine is gone with its containers. `StartKubelet` brings it back empty.
+    LoseNode { node: String },
+    /// The Node object is deleted (`kubectl delete node`).
+    DeleteNode { node: String },
+    /// The nodes cannot reach the API server (nor it them) for `duration`. Connections break
+    /// at once on both sides (a modelling choice: client-go notices within about 45 s).
+    Partition {
+        nodes: Vec<String>,
+        duration: SimDuration,
+    },
+    /// Every node of the zone is cut off from the control plane for `duration`.
+    ZoneOutage { zone: String, duration: SimDuration },
 }
 
 impl Fault {
@@ -30,6 +51,12 @@ impl Fault {
             Fault::ApiServerDown { .. } => "ApiServerDown",
             Fault::StoreLatency { .. } => "StoreLatency",
             Fault::Compact => "Compact",
+            Fault::StopKubelet { .. } => "StopKubelet",
+            Fault::StartKubelet { .. } => "StartKubelet",
+            Fault::LoseNode { .. } => "LoseNode",
+            Fault::DeleteNode { .. } => "DeleteNode",
+            Fault::Partition { .. } => "Partition",
+            Fault::ZoneOutage { .. } => "ZoneOutage",
         }
     }
 
@@ -50,43 +77,174 @@ impl Fault {
     }
 }
 
-/// The components faults act on.
-#[derive(Clone, Copy, Debug)]
-pub struct Targets {
-    pub apiserver: ActorId,
+/// When a fault ends, for faults with a duration that the injector itself undoes.
+pub fn end_of(fault: &Fault) -> Option<SimDuration> {
+    match fault {
+        Fault::Partition { duration, .. } | Fault::ZoneOutage { duration, .. } => Some(*duration),
+        _ => None,
+    }
 }
 
-/// Applies `fault` at the simulation's current time: writes its trace line and delivers it.
-pub fn inject(sim: &mut Sim<Msg>, targets: Targets, fault: &Fault) {
-    let now = sim.now();
-    let name = sim.name(targets.apiserver).to_string();
-    sim.trace_mut().record(&TraceRecord {
-        t_us: now.as_micros(),
-        actor: INJECTOR,
-        verb: "fault",
-        kind: "Fault",
-        namespace: "",
-        name: &name,
-        rv: 0,
-        object: &fault.object_json(),
-    });
-    let until = |d: &SimDuration| SimTime(now.as_micros() + d.as_micros());
-    let control = match fault {
-        Fault::ApiServerDown { duration } => Control::ApiServerDown {
-            until: until(duration),
-        },
-        Fault::StoreLatency { duration, latency } => Control::StoreLatency {
-            latency: *latency,
-            until: until(duration),
-        },
-        Fault::Compact => Control::CompactNow,
-    };
-    sim.post_at(
-        now,
-        targets.apiserver,
-        targets.apiserver,
-        Msg::Control(control),
-    );
+/// One step of fault injection: a fault begins, or a timed fault ends.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Begin(Fault),
+    End(Fault),
+}
+
+/// Applies faults to a running simulation. Knows the components faults act on.
+#[derive(Debug, Default)]
+pub struct Injector {
+    pub apiserver: Option<ActorId>,
+    /// Kubelet actor of each node.
+    pub kubelets: BTreeMap<String, ActorId>,
+    /// Nodes of each zone.
+    pub zones: BTreeMap<String, Vec<String>>,
+    /// How many partitions cut each actor off now.
+    cuts: BTreeMap<ActorId, u32>,
+    /// Machines lost (their kubelet comes back empty).
+    lost: BTreeSet<ActorId>,
+}
+
+impl Injector {
+    fn trace(sim: &mut Sim<Msg>, verb_target: &str, fault: &Fault, ended: bool) {
+        let mut object = fault.object_json();
+        if ended {
+            object.insert_str(object.len() - 1, ",\"ended\":true");
+        }
+        let t_us = sim.now().as_micros();
+        sim.trace_mut().record(&TraceRecord {
+            t_us,
+            actor: INJECTOR,
+            verb: "fault",
+            kind: "Fault",
+            namespace: "",
+            name: verb_target,
+            rv: 0,
+            object: &object,
+        });
+    }
+
+    fn target_name(&self, fault: &Fault, sim: &Sim<Msg>) -> String {
+        match fault {
+            Fault::ApiServerDown { .. } | Fault::StoreLatency { .. } | Fault::Compact => self
+                .apiserver
+                .map_or(String::new(), |a| sim.name(a).to_string()),
+            Fault::StopKubelet { node }
+            | Fault::StartKubelet { node }
+            | Fault::LoseNode { node }
+            | Fault::DeleteNode { node } => node.clone(),
+            Fault::Partition { nodes, .. } => nodes.join(","),
+            Fault::ZoneOutage { zone, .. } => zone.clone(),
+        }
+    }
+
+    fn control(&self, sim: &mut Sim<Msg>, to: ActorId, c: Control) {
+        let now = sim.now();
+        sim.post_at(now, to, to, Msg::Control(c));
+    }
+
+    /// The kubelet's process ends: its connections to the API server close.
+    fn stop(&mut self, sim: &mut Sim<Msg>, k: ActorId) {
+        sim.set_running(k, false);
+        if let Some(api) = self.apiserver {
+            self.control(sim, api, Control::ClientGone { client: k });
+        }
+    }
+
+    fn cut(&mut self, sim: &mut Sim<Msg>, nodes: &[String], cut: bool) {
+        for n in nodes {
+            let Some(&k) = self.kubelets.get(n) else {
+                continue;
+            };
+            let depth = self.cuts.entry(k).or_insert(0);
+            if cut {
+                *depth += 1;
+                if *depth == 1 {
+                    sim.network_mut().set_up(k, false);
+                    self.control(sim, k, Control::ConnectionLost);
+                    if let Some(api) = self.apiserver {
+                        self.control(sim, api, Control::ClientGone { client: k });
+                    }
+                }
+            } else if *depth > 0 {
+                *depth -= 1;
+                if *depth == 0 {
+                    sim.network_mut().set_up(k, true);
+                }
+            }
+        }
+    }
+
+    /// Applies one step at the simulation's current time, writing its trace line.
+    pub fn apply(&mut self, sim: &mut Sim<Msg>, step: &Step) {
+        let (fault, begin) = match step {
+            Step::Begin(f) => (f, true),
+            Step::End(f) => (f, false),
+        };
+        let name = self.target_name(fault, sim);
+        Self::trace(sim, &name, fault, !begin);
+        let now = sim.now();
+        let until = |d: &SimDuration| SimTime(now.as_micros() + d.as_micros());
+        let api = self.apiserver;
+        match (fault, begin) {
+            (Fault::ApiServerDown { duration }, true) => {
+                if let Some(a) = api {
+                    let until = until(duration);
+                    self.control(sim, a, Control::ApiServerDown { until });
+                }
+            }
+            (Fault::StoreLatency { duration, latency }, true) => {
+                if let Some(a) = api {
+                    let c = Control::StoreLatency {
+                        latency: *latency,
+                        until: until(duration),
+                    };
+                    self.control(sim, a, c);
+                }
+            }
+            (Fault::Compact, true) => {
+                if let Some(a) = api {
+                    self.control(sim, a, Control::CompactNow);
+                }
+            }
+            (Fault::StopKubelet { node }, true) => {
+                if let Some(&k) = self.kubelets.get(node) {
+                    self.stop(sim, k);
+                }
+            }
+            (Fault::LoseNode { node }, true) => {
+                if let Some(&k) = self.kubelets.get(node) {
+                    self.stop(sim, k);
+                    self.lost.insert(k);
+                }
+            }
+            (Fault::StartKubelet { node }, true) => {
+                if let Some(&k) = self.kubelets.get(node) {
+                    if !sim.is_running(k) {
+                        let lost = self.lost.remove(&k);
+                        sim.map_actor(k, |a| {
+                            let any: Box<dyn std::any::Any> = a;
+                            match any.downcast::<Kubelet>() {
+                                Ok(kubelet) => Box::new(kubelet.restarted(lost)),
+                                Err(_) => unreachable!("kubelet actors are kubelets"),
+                            }
+                        });
+                        sim.set_running(k, true);
+                        sim.start_at(k, now);
+                    }
+                }
+            }
+            // The deletion itself is a kubectl command at the same time.
+            (Fault::DeleteNode { .. }, true) => {}
+            (Fault::Partition { nodes, .. }, b) => self.cut(sim, nodes, b),
+            (Fault::ZoneOutage { zone, .. }, b) => {
+                let nodes = self.zones.get(zone).cloned().unwrap_or_default();
+                self.cut(sim, &nodes, b);
+            }
+            (_, false) => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use crate::api::pod::{
     ContainerStatus,
 };
 use crate::api::{
-    ApiError, Kind, Lease, ListOptions, MicroTime, Msg, Node, Object, ObjectRef, OwnerReference,
-    Pod, Reply, Response, Time,
+    ApiError, Control, Kind, Lease, ListOptions, MicroTime, Msg, Node, Object, ObjectRef,
+    OwnerReference, Pod, Reply, Response, Time,
 };
 use crate::client::{ApiClient, CacheKey, Delta, Informer};
 use crate::sim::{Actor, Context, Input, SimDuration, SimTime, TimerId};
@@ -93,6 +93,7 @@ enum Pending {
     GetLease,
     UpdateLease,
     NodeStatus,
+    NodeGet,
     PodStatus(CacheKey, Box<Pod>),
     FinalDelete(CacheKey, Box<Pod>),
 }
@@ -140,6 +141,11 @@ pub struct Kubelet {
     /// Pod statuses and final deletions that failed, to send again.
     unsynced: BTreeMap<CacheKey, Pending>,
     status_sync_armed: bool,
+    /// After a restart: containers still running from before, by pod uid, until the first
+    /// list of pods says which to keep.
+    surviving: BTreeMap<String, PodWorker>,
+    /// Containers stopped because their pod was gone when the kubelet came back.
+    orphans_killed: u64,
 }
 
 impl Kubelet {
@@ -168,7 +174,39 @@ impl Kubelet {
             failures: 0,
             unsynced: BTreeMap::new(),
             status_sync_armed: false,
+            surviving: BTreeMap::new(),
+            orphans_killed: 0,
         }
+    }
+
+    /// The kubelet process started again on the same machine (after `StopKubelet`): a fresh
+    /// kubelet that finds the containers still running in the runtime. With `machine_lost`
+    /// the machine came back empty (no containers, only the configured images).
+    pub fn restarted(self, machine_lost: bool) -> Kubelet {
+        let mut k = Kubelet::new(self.config.clone(), self.client);
+        if !machine_lost {
+            k.runtime = self.runtime;
+            k.next_ip = self.next_ip;
+            k.surviving = self
+                .workers
+                .into_values()
+                .filter(|w| w.running_since.is_some())
+                .map(|w| {
+                    let w = PodWorker {
+                        timer: None,
+                        terminating: false,
+                        ..w
+                    };
+                    (w.uid.clone(), w)
+                })
+                .collect();
+        }
+        k
+    }
+
+    /// Containers stopped after a restart because their pod had been deleted meanwhile.
+    pub fn orphans_killed(&self) -> u64 {
+        self.orphans_killed
     }
 
     pub fn node_name(&self) -> &str {
@@ -338,9 +376,42 @@ impl Kubelet {
 
     // --- Node status ---
 
+    /// Every nodeStatusUpdateFrequency: read the Node as the API server has it (a GET served
+    /// from its cache, as tryUpdateNodeStatus does), then compare and maybe write. The same
+    /// tick reconciles pod statuses others changed (the status manager's syncBatch).
     fn sync_node_status(&mut self, cx: &mut Context<'_, Msg>) {
         cx.set_timer(self.config.node_status_update_frequency, TIMER_NODE_STATUS);
-        let Some(Object::Node(node)) = self.node.as_deref() else {
+        let name = self.config.node_name.clone();
+        let id = self.client.get(cx, Kind::Node, "", &name);
+        self.track(id, Pending::NodeGet);
+        self.reconcile_pod_statuses(cx);
+    }
+
+    /// needsReconcile: a running pod whose stored status is not Running and Ready (the node
+    /// lifecycle controller marked it not ready while the kubelet was away) is reported again.
+    fn reconcile_pod_statuses(&mut self, cx: &mut Context<'_, Msg>) {
+        let stale: Vec<CacheKey> = self
+            .workers
+            .iter()
+            .filter(|(_, w)| w.running_since.is_some() && !w.terminating)
+            .filter(|(k, w)| {
+                matches!(self.pods.get(&k.0, &k.1).map(|o| o.as_ref()),
+                    Some(Object::Pod(p)) if p.metadata.uid == w.uid
+                        && (!p.is_ready() || p.status.phase != "Running"))
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in stale {
+            if !self.unsynced.contains_key(&key) {
+                self.report_running(key, cx);
+            }
+        }
+    }
+
+    /// Writes the node status if it differs from the API server's, or every
+    /// nodeStatusReportFrequency.
+    fn write_node_status(&mut self, server: ObjectRef, cx: &mut Context<'_, Msg>) {
+        let Object::Node(node) = server.as_ref() else {
             return;
         };
         let now = cx.now();
@@ -386,7 +457,15 @@ impl Kubelet {
                     .workers
                     .get(&key)
                     .is_some_and(|w| w.uid == p.metadata.uid);
-                if !known {
+                if let Some(w) = self.surviving.remove(&p.metadata.uid) {
+                    // Its containers outlived the kubelet: adopt them.
+                    self.workers.insert(key.clone(), w);
+                    if p.metadata.deletion_timestamp.is_some() {
+                        self.terminate(key, p, cx);
+                    } else {
+                        self.report_running(key, cx);
+                    }
+                } else if !known {
                     self.kill(&key, cx);
                     if p.metadata.deletion_timestamp.is_some() {
                         // Nothing runs for it here: confirm the deletion at once.
@@ -550,12 +629,21 @@ impl Kubelet {
 
     /// Every container of the pod is running: report Running and Ready.
     fn containers_started(&mut self, key: CacheKey, cx: &mut Context<'_, Msg>) {
-        let now = Time(cx.now());
         let Some(w) = self.workers.get_mut(&key) else {
             return;
         };
         w.timer = None;
         w.running_since = Some(cx.now());
+        self.report_running(key, cx);
+    }
+
+    /// Reports the pod Running and Ready, its containers started when the worker says.
+    fn report_running(&mut self, key: CacheKey, cx: &mut Context<'_, Msg>) {
+        let now = Time(cx.now());
+        let Some(w) = self.workers.get(&key) else {
+            return;
+        };
+        let started = Time(w.running_since.unwrap_or(cx.now()));
         let ip = w.ip.clone();
         let uid = w.uid.clone();
         let Some(Object::Pod(cur)) = self.pods.get(&key.0, &key.1).map(|o| o.as_ref()) else {
@@ -588,7 +676,7 @@ impl Kubelet {
             cur,
             ContainerState {
                 running: Some(ContainerStateRunning {
-                    started_at: Some(now),
+                    started_at: Some(started),
                 }),
                 ..Default::default()
             },
@@ -610,6 +698,12 @@ impl Kubelet {
     fn on_response(&mut self, resp: Box<Response>, cx: &mut Context<'_, Msg>) {
         if let Some(ds) = self.pods.on_response(&resp, &mut self.client, cx) {
             ds.into_iter().for_each(|d| self.on_pod(d, cx));
+            if self.pods.has_synced() {
+                // Containers of pods that are gone (deleted while the kubelet was away) are
+                // stopped: housekeeping of orphaned pods.
+                self.orphans_killed += self.surviving.len() as u64;
+                self.surviving.clear();
+            }
             return;
         }
         let Some(what) = self.pending.remove(&resp.id) else {
@@ -642,6 +736,7 @@ impl Kubelet {
                 self.retry_later(TIMER_LEASE, cx)
             }
             (Pending::NodeStatus, Ok(Reply::Object(n))) => self.node = Some(n),
+            (Pending::NodeGet, Ok(Reply::Object(n))) => self.write_node_status(n, cx),
             // Sent again at the next status update.
             (Pending::NodeStatus, _) => self.last_status_report = SimTime::ZERO,
             (Pending::PodStatus(key, pod), Err(e)) if e.code != 404 => {
@@ -718,6 +813,7 @@ impl Actor<Msg> for Kubelet {
                         ds.into_iter().for_each(|d| self.on_pod(d, cx));
                     }
                 }
+                Msg::Control(Control::ConnectionLost) => self.client.connection_lost(cx),
                 Msg::Request(_) | Msg::Control(_) => {}
             },
         }

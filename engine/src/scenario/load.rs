@@ -6,6 +6,7 @@ use super::schema::{Create, Expectation, Phase, PodCount, Scenario, Target};
 use super::values::Dur;
 use crate::api::validation::is_dns1123_subdomain;
 use crate::api::Kind;
+use crate::faults::Fault;
 use crate::sim::SimDuration;
 use ron::extensions::Extensions;
 use ron::Options;
@@ -221,6 +222,13 @@ fn check(s: &Scenario) -> Problems {
         }
     }
 
+    let zones: BTreeSet<String> = s
+        .cluster
+        .node_pools
+        .iter()
+        .map(|p| p.zone.clone().unwrap_or_default())
+        .collect();
+
     // Actions, in time order (file order for equal times): what exists when.
     let mut order: Vec<usize> = (0..s.actions.len()).collect();
     order.sort_by_key(|&i| (s.actions[i].at.0, i));
@@ -306,6 +314,11 @@ fn check(s: &Scenario) -> Problems {
                 }
             }
         }
+        if let Some(f) = &a.fault {
+            for msg in fault_problems(f, &nodes, &zones) {
+                push(&mut p, &a.at, msg);
+            }
+        }
         if let Some(u) = &a.update {
             if u.image.is_none() && u.cpu.is_none() && u.memory.is_none() {
                 let msg = "expected at least one of `image`, `cpu` or `memory` to change".into();
@@ -322,6 +335,34 @@ fn check(s: &Scenario) -> Problems {
         p.push((0, "run_for: expected a positive duration, found 0s".into()));
     }
     p
+}
+
+/// What is wrong with a fault: nodes and zones it names must exist.
+fn fault_problems(f: &Fault, nodes: &BTreeSet<String>, zones: &BTreeSet<String>) -> Vec<String> {
+    let named: Vec<&String> = match f {
+        Fault::StopKubelet { node }
+        | Fault::StartKubelet { node }
+        | Fault::LoseNode { node }
+        | Fault::DeleteNode { node } => vec![node],
+        Fault::Partition { nodes, .. } => nodes.iter().collect(),
+        _ => vec![],
+    };
+    let mut out: Vec<String> = named
+        .into_iter()
+        .filter(|n| !nodes.contains(*n))
+        .map(|n| format!("fault {}: no node {n:?} in the cluster", f.type_name()))
+        .collect();
+    if let Fault::ZoneOutage { zone, .. } = f {
+        if !zones.contains(zone) {
+            out.push(format!("fault ZoneOutage: no node pool in zone {zone:?}"));
+        }
+    }
+    if let Fault::Partition { nodes: ns, .. } = f {
+        if ns.is_empty() {
+            out.push("fault Partition: expected at least one node".into());
+        }
+    }
+    out
 }
 
 /// Checks one `create`: name, duplicates, image, replicas, node.

@@ -9,6 +9,7 @@ use crate::api::{
     PodTemplateSpec, Quantity, ReplicaSet,
 };
 use crate::client::{Change, Command};
+use crate::faults::Fault;
 use crate::sim::SimTime;
 use std::collections::BTreeMap;
 
@@ -168,6 +169,13 @@ pub fn commands_for(actions: &[Action]) -> Vec<(SimTime, Command)> {
             modify(t, vec![Change::Paused(true)])
         } else if let Some(t) = &a.resume {
             modify(t, vec![Change::Paused(false)])
+        } else if let Some(Fault::DeleteNode { node }) = &a.fault {
+            Command::Delete {
+                kind: Kind::Node,
+                namespace: String::new(),
+                name: node.clone(),
+                propagation: None,
+            }
         } else if let Some(d) = &a.delete {
             Command::Delete {
                 kind: Kind::parse(&d.target.kind).unwrap_or(Kind::Pod),

@@ -40,9 +40,24 @@ pub trait Actor<M>: Any {
 
 /// What sits in the event queue.
 pub(crate) enum Envelope<M> {
-    Start { to: ActorId },
-    Message { to: ActorId, from: ActorId, msg: M },
-    Timer { to: ActorId, tag: u64 },
+    Start {
+        to: ActorId,
+    },
+    Message {
+        to: ActorId,
+        from: ActorId,
+        msg: M,
+    },
+    Timer {
+        to: ActorId,
+        tag: u64,
+    },
+    /// A message that leaves its sender now (it waited there until now): it goes onto the link.
+    Deferred {
+        to: ActorId,
+        from: ActorId,
+        msg: M,
+    },
 }
 
 /// The actor's window on the world while it handles one input.
@@ -83,10 +98,17 @@ impl<M> Context<'_, M> {
         self.send_delayed(SimDuration::ZERO, to, msg)
     }
 
-    /// Sends `msg` after waiting `delay` here first (a client-side wait, such as a rate limiter's),
-    /// then over the link as `send` does.
+    /// Sends `msg` after waiting `delay` here first (a client-side wait, such as a back-off),
+    /// then over the link as `send` does. Returns false if the link is cut now and the message
+    /// is sent now (a deferred message on a link cut by then is lost).
     pub fn send_delayed(&mut self, delay: SimDuration, to: ActorId, msg: M) -> bool {
-        match self.network.delivery(self.now + delay, self.me, to) {
+        if delay > SimDuration::ZERO {
+            let from = self.me;
+            self.queue
+                .push(self.now + delay, Envelope::Deferred { to, from, msg });
+            return true;
+        }
+        match self.network.delivery(self.now, self.me, to) {
             Some(at) => {
                 self.queue.push(
                     at,

@@ -139,6 +139,16 @@ impl Network {
             .is_none_or(|s| s.up)
     }
 
+    /// Whether a message from `from` to `to` can pass now (the link between them is not cut).
+    pub fn path_up(&self, from: ActorId, to: ActorId) -> bool {
+        match self.hub {
+            Some(hub) if from != to && (from == hub || to == hub) => {
+                self.is_up(if to == hub { from } else { to })
+            }
+            _ => true,
+        }
+    }
+
     /// When a message sent now from `from` to `to` arrives; `None` if the link is cut.
     pub fn delivery(&mut self, now: SimTime, from: ActorId, to: ActorId) -> Option<SimTime> {
         let Some(hub) = self.hub else {

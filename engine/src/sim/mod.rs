@@ -18,6 +18,13 @@ pub use trace::{Trace, TraceRecord};
 
 use actor::Envelope;
 
+/// An actor that does nothing (a placeholder while another is rebuilt).
+struct Inert;
+
+impl<M> Actor<M> for Inert {
+    fn handle(&mut self, _: Input<M>, _: &mut Context<'_, M>) {}
+}
+
 struct Slot<M> {
     name: String,
     actor: Box<dyn Actor<M>>,
@@ -38,7 +45,20 @@ pub struct Sim<M> {
     events: u64,
 }
 
-impl<M: 'static> Sim<M> {
+/// A message the network may fail to deliver because a link is cut: what, if anything, its
+/// sender hears back (a refused connection).
+pub trait Bounce: Sized {
+    fn bounce(self) -> Option<Self>;
+}
+
+/// Plain values bounce back unchanged (tests).
+impl Bounce for u32 {
+    fn bounce(self) -> Option<Self> {
+        Some(self)
+    }
+}
+
+impl<M: Bounce + 'static> Sim<M> {
     pub fn new(seed: u64, latency: Latency, trace: Trace) -> Self {
         Sim {
             seed,
@@ -137,6 +157,18 @@ impl<M: 'static> Sim<M> {
         a.downcast_mut::<T>()
     }
 
+    /// Replaces actor `id` by what `f` makes of it (a restarted component); keeps its stream.
+    pub fn map_actor(
+        &mut self,
+        id: ActorId,
+        f: impl FnOnce(Box<dyn Actor<M>>) -> Box<dyn Actor<M>>,
+    ) {
+        let slot = &mut self.slots[id.index()];
+        let placeholder: Box<dyn Actor<M>> = Box::new(Inert);
+        let old = std::mem::replace(&mut slot.actor, placeholder);
+        slot.actor = f(old);
+    }
+
     /// Replaces actor `id` (a restarted component starts from fresh state); keeps its stream.
     pub fn replace_actor(&mut self, id: ActorId, actor: Box<dyn Actor<M>>) {
         self.slots[id.index()].actor = actor;
@@ -156,8 +188,23 @@ impl<M: 'static> Sim<M> {
         self.now = time;
         let (to, input) = match env {
             Envelope::Start { to } => (to, Input::Start),
+            // A message in flight on a link that was cut meanwhile is lost; its sender may hear.
+            Envelope::Message { to, from, msg } if !self.network.path_up(from, to) => {
+                self.bounce(time, from, to, msg);
+                return true;
+            }
             Envelope::Message { to, from, msg } => (to, Input::Message { from, msg }),
             Envelope::Timer { to, tag } => (to, Input::Timer { id, tag }),
+            Envelope::Deferred { to, from, msg } => {
+                // Its wait at the sender is over: onto the link, or back if the link is cut.
+                match self.network.delivery(time, from, to) {
+                    Some(at) => {
+                        self.queue.push(at, Envelope::Message { to, from, msg });
+                    }
+                    None => self.bounce(time, from, to, msg),
+                }
+                return true;
+            }
         };
         let slot = &mut self.slots[to.index()];
         if !slot.running {
@@ -175,6 +222,21 @@ impl<M: 'static> Sim<M> {
         };
         slot.actor.handle(input, &mut cx);
         true
+    }
+
+    /// Tells `from` at once that its message to `to` could not be delivered (the answer comes
+    /// from the sender's own side of the cut link, so it is addressed from itself).
+    fn bounce(&mut self, time: SimTime, from: ActorId, _to: ActorId, msg: M) {
+        if let Some(b) = msg.bounce() {
+            self.queue.push(
+                time,
+                Envelope::Message {
+                    to: from,
+                    from,
+                    msg: b,
+                },
+            );
+        }
     }
 
     /// Runs every event due at or before `until`, then sets the clock to `until`.

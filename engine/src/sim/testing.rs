@@ -70,6 +70,7 @@ impl<M> Harness<M> {
             out.push(match env {
                 Envelope::Message { to, msg, .. } => Sent::Message { to, msg },
                 Envelope::Timer { tag, .. } => Sent::Timer { at, tag },
+                Envelope::Deferred { to, msg, .. } => Sent::Message { to, msg },
                 Envelope::Start { .. } => continue,
             });
         }
