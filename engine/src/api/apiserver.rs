@@ -24,7 +24,9 @@ const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 const GENERATE_NAME_TRIES: usize = 8;
 
 const TIMER_COMPACT: u64 = 1;
-const TIMER_COMMIT: u64 = 2;
+/// Commit timers are `TIMER_COMMIT + epoch`; an outage starts a new epoch, so timers of writes
+/// it discarded do nothing.
+const TIMER_COMMIT: u64 = 1 << 32;
 
 /// The garbage collector's finalizers (metav1.FinalizerOrphanDependents, FinalizerDeleteDependents).
 pub const FINALIZER_ORPHAN: &str = "orphan";
@@ -92,6 +94,7 @@ pub struct ApiServer {
     slow_writes: Option<(Latency, SimTime)>,
     /// Watches refused with 410 Gone (their resourceVersion was compacted).
     watches_expired: u64,
+    commit_epoch: u64,
 }
 
 impl ApiServer {
@@ -108,6 +111,7 @@ impl ApiServer {
             down_until: SimTime::ZERO,
             slow_writes: None,
             watches_expired: 0,
+            commit_epoch: 0,
         }
     }
 
@@ -142,7 +146,7 @@ impl ApiServer {
         let at = (cx.now() + delay).max(self.last_commit);
         self.last_commit = at;
         self.commits.push_back((from, req));
-        cx.set_timer(at.since(cx.now()), TIMER_COMMIT);
+        cx.set_timer(at.since(cx.now()), TIMER_COMMIT + self.commit_epoch);
     }
 
     fn on_control(&mut self, c: Control, cx: &mut Context<'_, Msg>) {
@@ -150,6 +154,7 @@ impl ApiServer {
             Control::ApiServerDown { until } => {
                 self.down_until = until;
                 // Writes not yet committed fail; every watch connection breaks.
+                self.commit_epoch += 1;
                 for (from, req) in std::mem::take(&mut self.commits) {
                     Self::reply(cx, from, req.id, Err(ApiError::unavailable()));
                 }
@@ -669,9 +674,7 @@ impl Actor<Msg> for ApiServer {
                 self.compact_next = self.store.revision();
                 cx.set_timer(self.config.compaction_interval, TIMER_COMPACT);
             }
-            Input::Timer {
-                tag: TIMER_COMMIT, ..
-            } => {
+            Input::Timer { tag, .. } if tag == TIMER_COMMIT + self.commit_epoch => {
                 if let Some((from, req)) = self.commits.pop_front() {
                     self.handle_request(from, req, cx);
                 }

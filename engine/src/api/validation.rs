@@ -55,6 +55,27 @@ fn validate_pod_spec(spec: &PodSpec, path: &str, errs: &mut Vec<String>) {
     }
 }
 
+/// ValidatePositiveIntOrPercent and IsNotMoreThan100Percent for a rolling update field.
+fn intstr_problems(field: &str, v: &IntOrString, errs: &mut Vec<String>) {
+    let path = format!("spec.strategy.rollingUpdate.{field}");
+    let shown = match v {
+        IntOrString::Int(i) => i.to_string(),
+        IntOrString::String(s) => format!("{s:?}"),
+    };
+    match v.scaled_value(100, true) {
+        Err(_) => errs.push(format!(
+            "{path}: Invalid value: {shown}: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+        )),
+        Ok(n) if n < 0 => errs.push(format!(
+            "{path}: Invalid value: {shown}: must be greater than or equal to 0"
+        )),
+        Ok(n) if field == "maxUnavailable" && n > 100 && matches!(v, IntOrString::String(_)) => {
+            errs.push(format!("{path}: Invalid value: {shown}: must not be greater than 100%"))
+        }
+        Ok(_) => {}
+    }
+}
+
 fn non_negative(path: &str, v: i32, errs: &mut Vec<String>) {
     if v < 0 {
         errs.push(format!(
@@ -64,11 +85,18 @@ fn non_negative(path: &str, v: i32, errs: &mut Vec<String>) {
 }
 
 /// Selector and template of a ReplicaSet, Deployment or DaemonSet.
-fn validate_workload(selector: &LabelSelector, template: &PodTemplateSpec, errs: &mut Vec<String>) {
+/// `what` names the workload in the empty-selector message as upstream does ("deployment" for
+/// ReplicaSets too, "daemonset").
+fn validate_workload(
+    selector: &LabelSelector,
+    template: &PodTemplateSpec,
+    what: &str,
+    errs: &mut Vec<String>,
+) {
     if selector.is_empty() {
-        errs.push(
-            "spec.selector: Invalid value: \"{}\": empty selector is invalid for deployment".into(),
-        );
+        errs.push(format!(
+            "spec.selector: Invalid value: \"{{}}\": empty selector is invalid for {what}"
+        ));
     } else if let Err(e) = selector.validate() {
         errs.push(format!("spec.selector.{e}"));
     } else if !selector.matches(&template.metadata.labels) {
@@ -99,11 +127,16 @@ pub fn validate(obj: &Object) -> Vec<String> {
         Object::Pod(p) => validate_pod_spec(&p.spec, "spec", &mut errs),
         Object::ReplicaSet(rs) => {
             non_negative("spec.replicas", rs.spec.replicas.unwrap_or(1), &mut errs);
-            validate_workload(&rs.spec.selector, &rs.spec.template, &mut errs);
+            validate_workload(
+                &rs.spec.selector,
+                &rs.spec.template,
+                "deployment",
+                &mut errs,
+            );
         }
         Object::Deployment(d) => {
             non_negative("spec.replicas", d.spec.replicas.unwrap_or(1), &mut errs);
-            validate_workload(&d.spec.selector, &d.spec.template, &mut errs);
+            validate_workload(&d.spec.selector, &d.spec.template, "deployment", &mut errs);
             if let Some(ru) = &d.spec.strategy.rolling_update {
                 let zero = |v: &Option<IntOrString>| {
                     v.as_ref()
@@ -119,11 +152,7 @@ pub fn validate(obj: &Object) -> Vec<String> {
                     ("maxSurge", &ru.max_surge),
                 ] {
                     if let Some(v) = v {
-                        if let Err(e) = v.scaled_value(100, true) {
-                            errs.push(format!(
-                                "spec.strategy.rollingUpdate.{field}: Invalid value: {v:?}: {e}"
-                            ));
-                        }
+                        intstr_problems(field, v, &mut errs);
                     }
                 }
             }
@@ -137,7 +166,7 @@ pub fn validate(obj: &Object) -> Vec<String> {
             }
         }
         Object::DaemonSet(ds) => {
-            validate_workload(&ds.spec.selector, &ds.spec.template, &mut errs);
+            validate_workload(&ds.spec.selector, &ds.spec.template, "daemonset", &mut errs);
             let rp = &ds.spec.template.spec.restart_policy;
             if !rp.is_empty() && rp != "Always" {
                 errs.push(format!("spec.template.spec.restartPolicy: Unsupported value: \"{rp}\": supported values: \"Always\""));

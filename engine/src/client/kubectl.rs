@@ -20,6 +20,16 @@ pub enum Change {
 }
 
 impl Change {
+    /// As a kubectl flag would say it ("replicas=4", "image=nginx:1.28").
+    pub fn describe(&self) -> String {
+        match self {
+            Change::Replicas(n) => format!("replicas={n}"),
+            Change::Image(i) => format!("image={i}"),
+            Change::Request(r, q) => format!("requests.{r}={q}"),
+            Change::Paused(p) => format!("paused={p}"),
+        }
+    }
+
     /// Applies the change; false if the object has no such field.
     pub fn apply(&self, o: &mut Object) -> bool {
         let (replicas, template, paused) = match o {
@@ -80,7 +90,10 @@ impl Command {
                 namespace,
                 name,
                 changes,
-            } => format!("modify {kind} {namespace}/{name} {changes:?}"),
+            } => {
+                let what: Vec<String> = changes.iter().map(Change::describe).collect();
+                format!("modify {kind} {namespace}/{name} {}", what.join(" "))
+            }
             Command::Delete {
                 kind,
                 namespace,

@@ -53,6 +53,11 @@ impl WorkQueue {
         due
     }
 
+    /// AddAfter: the key comes back at `due` (its back-off is not touched).
+    pub fn add_after(&mut self, key: String, due: SimTime) {
+        self.delayed.insert((due, key));
+    }
+
     /// The key synced fine: reset its back-off.
     pub fn forget(&mut self, key: &str) {
         self.failures.remove(key);

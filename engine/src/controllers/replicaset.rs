@@ -9,7 +9,7 @@ use super::controller_utils::{
 use super::expectations::Expectations;
 use crate::api::{Kind, ListOptions, Msg, Object, ObjectRef, Pod, ReplicaSet, Response};
 use crate::client::{ApiClient, Delta, Informer, WorkQueue};
-use crate::sim::{Actor, Context, Input, SimDuration};
+use crate::sim::{Actor, Context, Input, SimDuration, SimTime};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -253,6 +253,24 @@ impl ReplicaSetController {
         }
     }
 
+    /// IsPodAvailable over the owned pods: ready for at least minReadySeconds (all ready pods
+    /// when it is 0).
+    fn available(&self, rs: &ReplicaSet, ready: usize, now: SimTime) -> usize {
+        let min = rs.spec.min_ready_seconds.max(0) as u64;
+        if min == 0 {
+            return ready;
+        }
+        self.owned_pods(rs)
+            .into_iter()
+            .filter(|p| {
+                p.condition("Ready")
+                    .filter(|c| c.status == "True")
+                    .and_then(|c| c.last_transition_time)
+                    .is_some_and(|t| t.0 + SimDuration::from_secs(min) <= now)
+            })
+            .count()
+    }
+
     /// Active pods of `rs` and of the ReplicaSets that share its controller.
     fn related_pods(&self, rs: &ReplicaSet) -> Vec<&Pod> {
         let Some(owner) = rs.metadata.controller_ref() else {
@@ -425,8 +443,19 @@ impl ReplicaSetController {
         status.replicas = active as i32;
         status.fully_labeled_replicas = labeled as i32;
         status.ready_replicas = ready as i32;
-        status.available_replicas = status.ready_replicas;
+        status.available_replicas = self.available(rs, ready, cx.now()) as i32;
         status.observed_generation = rs.metadata.generation;
+        // Pods become available minReadySeconds after they are ready: look again then.
+        let want = rs.replicas();
+        if rs.spec.min_ready_seconds > 0
+            && status.ready_replicas == want
+            && status.available_replicas != want
+        {
+            let due = cx.now() + SimDuration::from_secs(rs.spec.min_ready_seconds as u64);
+            let k = key.to_string();
+            self.queue.add_after(k, due);
+            cx.set_timer(due.since(cx.now()), TIMER_SYNC);
+        }
         if status == rs.status {
             return;
         }

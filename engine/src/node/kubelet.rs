@@ -520,7 +520,8 @@ impl Kubelet {
             false,
         );
         self.send_pod_status(key.clone(), p, cx);
-        let delay = self.runtime.start_pod(pod, cx.rng());
+        let now = cx.now();
+        let delay = self.runtime.start_pod(pod, now, cx.rng());
         let timer = self.pod_timer(&key, PodStep::Started, delay, cx);
         self.workers.insert(
             key,

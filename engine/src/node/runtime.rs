@@ -4,8 +4,8 @@
 //! create the sandbox, then for each container pull the image if absent, create, start).
 
 use crate::api::Pod;
-use crate::sim::{Latency, SimDuration, SimRng};
-use std::collections::BTreeSet;
+use crate::sim::{Latency, SimDuration, SimRng, SimTime};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Latencies of the runtime's operations, each drawn uniformly from its range.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +59,9 @@ fn draw(l: &Latency, rng: &mut SimRng) -> SimDuration {
 pub struct ContainerRuntime {
     pub config: RuntimeConfig,
     images: BTreeSet<String>,
+    /// When each pulled image is (or will be) on the node.
+    pulled_at: BTreeMap<String, SimTime>,
+    last_pull_end: SimTime,
 }
 
 impl ContainerRuntime {
@@ -66,6 +69,8 @@ impl ContainerRuntime {
         ContainerRuntime {
             config,
             images: images.into_iter().collect(),
+            pulled_at: BTreeMap::new(),
+            last_pull_end: SimTime::ZERO,
         }
     }
 
@@ -89,16 +94,26 @@ impl ContainerRuntime {
 
     /// Time from the kubelet's SyncPod to every container running: sandbox, then init and
     /// regular containers in order (pull if absent, create, start). Pulled images are cached.
-    pub fn start_pod(&mut self, pod: &Pod, rng: &mut SimRng) -> SimDuration {
-        let mut total = draw(&self.config.sandbox, rng);
+    /// Pulls are serialized (kubelet `serializeImagePulls`, default true): a pull starts when
+    /// the previous one ends, and a container whose image is being pulled waits for it.
+    pub fn start_pod(&mut self, pod: &Pod, now: SimTime, rng: &mut SimRng) -> SimDuration {
+        let mut t = now + draw(&self.config.sandbox, rng);
         for c in pod.spec.init_containers.iter().chain(&pod.spec.containers) {
-            if !self.images.contains(&c.image) {
-                total = total + draw(&self.config.image_pull, rng);
-                self.images.insert(c.image.clone());
+            match self.pulled_at.get(&c.image) {
+                Some(ready) => t = t.max(*ready),
+                None if self.images.contains(&c.image) => {}
+                None => {
+                    let start = t.max(self.last_pull_end);
+                    let done = start + draw(&self.config.image_pull, rng);
+                    self.last_pull_end = done;
+                    self.pulled_at.insert(c.image.clone(), done);
+                    self.images.insert(c.image.clone());
+                    t = done;
+                }
             }
-            total = total + draw(&self.config.create, rng) + draw(&self.config.start, rng);
+            t = t + draw(&self.config.create, rng) + draw(&self.config.start, rng);
         }
-        total
+        t.since(now)
     }
 }
 
@@ -144,13 +159,41 @@ mod tests {
                 100 + 30 + 1000 + 30,
             ),
         ];
-        for (name, p, want_ms) in cases {
-            assert_eq!(
-                rt.start_pod(&p, &mut rng),
-                SimDuration::from_millis(want_ms),
-                "{name}"
-            );
+        for (i, (name, p, want_ms)) in cases.into_iter().enumerate() {
+            // Each pod starts long after the previous one's pulls finished.
+            let now = SimTime(i as u64 * 60_000_000);
+            let got = rt.start_pod(&p, now, &mut rng);
+            assert_eq!(got, SimDuration::from_millis(want_ms), "{name}");
         }
         assert!(rt.has_image("redis:7"));
+    }
+
+    #[test]
+    fn pulls_are_serialized_and_shared() {
+        let cfg = RuntimeConfig {
+            sandbox: fixed(100),
+            image_pull: fixed(1000),
+            create: fixed(10),
+            start: fixed(20),
+            stop: fixed(5),
+        };
+        let mut rt = ContainerRuntime::new(cfg, []);
+        let mut rng = SimRng::new(1, 1);
+        let t0 = SimTime(0);
+        // Pulling a: 100..1100 ms, then create + start.
+        assert_eq!(
+            rt.start_pod(&pod(&["a"]), t0, &mut rng),
+            SimDuration::from_millis(1130)
+        );
+        // Same image while it is being pulled: waits for that pull, no second pull.
+        assert_eq!(
+            rt.start_pod(&pod(&["a"]), t0, &mut rng),
+            SimDuration::from_millis(1130)
+        );
+        // Another image: its pull starts after a's ends (1100..2100 ms).
+        assert_eq!(
+            rt.start_pod(&pod(&["b"]), t0, &mut rng),
+            SimDuration::from_millis(2130)
+        );
     }
 }

@@ -216,6 +216,18 @@ fn check(s: &Scenario) -> Problems {
             ("cluster.runtime.stop", r.stop.as_ref()),
         ]);
     }
+    if let Some(a) = &s.cluster.apiserver {
+        latencies.push(("cluster.apiserver.write_latency", a.write_latency.as_ref()));
+        if a.compaction_interval
+            .is_some_and(|d| d.0 == SimDuration::ZERO)
+        {
+            p.push((
+                0,
+                "cluster.apiserver.compaction_interval: expected a positive duration, found 0s"
+                    .into(),
+            ));
+        }
+    }
     for (field, l) in latencies {
         if let Some(l) = l.filter(|l| l.min > l.max) {
             p.push((0, format!("{field}: min {} is above max {}", l.min, l.max)));
@@ -355,6 +367,14 @@ fn fault_problems(f: &Fault, nodes: &BTreeSet<String>, zones: &BTreeSet<String>)
     if let Fault::ZoneOutage { zone, .. } = f {
         if !zones.contains(zone) {
             out.push(format!("fault ZoneOutage: no node pool in zone {zone:?}"));
+        }
+    }
+    if let Fault::StoreLatency { latency, .. } = f {
+        if latency.min > latency.max {
+            out.push(format!(
+                "fault StoreLatency: latency min {} is above max {}",
+                latency.min, latency.max
+            ));
         }
     }
     if let Fault::Partition { nodes: ns, .. } = f {

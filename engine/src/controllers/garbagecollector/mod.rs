@@ -42,7 +42,7 @@ use graph::{
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// The actor's name in the trace.
-pub const ACTOR_NAME: &str = "garbage-collector";
+pub const ACTOR_NAME: &str = "garbage-collector-controller";
 
 const TIMER_KICK: u64 = 1;
 /// Tags from here on name one-off timers (delayed queue adds, conflict retries).
