@@ -1,6 +1,6 @@
 //! Expectations: checking pod counts against the store, and describing them.
 
-use super::schema::{Expectation, Phase, PodCount, Target};
+use super::schema::{ConditionStatus, Expectation, NodeCount, Phase, PodCount, Target};
 use crate::api::{Kind, Object, Store};
 use crate::sim::SimTime;
 
@@ -49,6 +49,10 @@ impl Expectation {
         if let Some(t) = &self.rollout {
             return rollout_status(store, t);
         }
+        if let Some(nc) = &self.nodes {
+            let n = nc.count(store);
+            return (bounds_hold(nc.count, nc.at_least, nc.at_most, n), n);
+        }
         let pc = self.pod_count();
         let n = pc.count(store);
         (pc.holds(n), n)
@@ -82,10 +86,89 @@ impl Expectation {
             (None, Some(t)) => format!("by {}", t.value),
             (None, None) => "at end".into(),
         };
-        match &self.rollout {
-            Some(t) => format!("{when}: rollout of {} complete", t.value),
-            None => format!("{when}: {}", self.pod_count().describe()),
+        match (&self.rollout, &self.nodes) {
+            (Some(t), _) => format!("{when}: rollout of {} complete", t.value),
+            (None, Some(n)) => format!("{when}: {}", n.describe()),
+            (None, None) => format!("{when}: {}", self.pod_count().describe()),
         }
+    }
+}
+
+fn bounds_hold(count: Option<u32>, at_least: Option<u32>, at_most: Option<u32>, n: u32) -> bool {
+    count.is_none_or(|c| n == c)
+        && at_least.is_none_or(|c| n >= c)
+        && at_most.is_none_or(|c| n <= c)
+}
+
+fn bounds_text(count: Option<u32>, at_least: Option<u32>, at_most: Option<u32>) -> String {
+    let mut b: Vec<String> = Vec::new();
+    if let Some(c) = count {
+        b.push(format!("== {c}"));
+    }
+    if let Some(c) = at_least {
+        b.push(format!(">= {c}"));
+    }
+    if let Some(c) = at_most {
+        b.push(format!("<= {c}"));
+    }
+    b.join(" and ")
+}
+
+impl NodeCount {
+    /// Nodes in the store that pass every filter.
+    pub fn count(&self, store: &Store) -> u32 {
+        let (key, effect) = match self.taint.as_deref().map(|t| t.split_once(':')) {
+            Some(Some((k, e))) => (Some(k), Some(e)),
+            Some(None) => (self.taint.as_deref(), None),
+            None => (None, None),
+        };
+        store
+            .list(Kind::Node, None)
+            .filter_map(|o| match o.as_ref() {
+                Object::Node(n) => Some(n),
+                _ => None,
+            })
+            .filter(|n| {
+                self.names.is_empty() || self.names.iter().any(|x| x.value == n.metadata.name)
+            })
+            .filter(|n| {
+                self.ready.is_none_or(|r| {
+                    let want = match r {
+                        ConditionStatus::True => "True",
+                        ConditionStatus::False => "False",
+                        ConditionStatus::Unknown => "Unknown",
+                    };
+                    n.condition("Ready").is_some_and(|c| c.status == want)
+                })
+            })
+            .filter(|n| {
+                key.is_none_or(|k| {
+                    n.spec
+                        .taints
+                        .iter()
+                        .any(|t| t.key == k && effect.is_none_or(|e| t.effect == e))
+                })
+            })
+            .count() as u32
+    }
+
+    pub fn describe(&self) -> String {
+        let mut f: Vec<String> = Vec::new();
+        if !self.names.is_empty() {
+            let v: Vec<&str> = self.names.iter().map(|n| n.as_str()).collect();
+            f.push(format!("names=[{}]", v.join(",")));
+        }
+        if let Some(r) = self.ready {
+            f.push(format!("ready={r:?}"));
+        }
+        if let Some(t) = &self.taint {
+            f.push(format!("taint={t}"));
+        }
+        format!(
+            "nodes{{{}}} {}",
+            f.join(", "),
+            bounds_text(self.count, self.at_least, self.at_most)
+        )
     }
 }
 
@@ -197,9 +280,7 @@ impl PodCount {
 
     /// Whether `n` satisfies the bounds.
     pub fn holds(&self, n: u32) -> bool {
-        self.count.is_none_or(|c| n == c)
-            && self.at_least.is_none_or(|c| n >= c)
-            && self.at_most.is_none_or(|c| n <= c)
+        bounds_hold(self.count, self.at_least, self.at_most, n)
     }
 
     pub fn describe(&self) -> String {

@@ -476,6 +476,7 @@ fn check_expectation(
         e.running.is_some(),
         e.always.is_some(),
         e.rollout.is_some(),
+        e.nodes.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -484,7 +485,7 @@ fn check_expectation(
     let window = e.from.is_some() || e.until.is_some();
     let mut msgs: Vec<String> = Vec::new();
     if what != 1 {
-        msgs.push(format!("expected exactly one of `pods`, `running`, `always` or `rollout` in an expectation, found {what}"));
+        msgs.push(format!("expected exactly one of `pods`, `running`, `always`, `rollout` or `nodes` in an expectation, found {what}"));
     }
     if at_or_by > 1 {
         msgs.push("expected at most one of `at` and `by` in an expectation, found both".into());
@@ -512,6 +513,26 @@ fn check_expectation(
                     t.value
                 ),
             );
+        }
+    }
+    if let Some(nc) = &e.nodes {
+        for n in &nc.names {
+            if !nodes.contains(n.as_str()) {
+                push(p, n, format!("no node {:?} in the cluster", n.value));
+            }
+        }
+        match [
+            nc.count.is_some(),
+            nc.at_least.is_some() || nc.at_most.is_some(),
+        ] {
+            [false, false] => msgs.push(
+                "expected `count`, `at_least` or `at_most` in a node count, found none".into(),
+            ),
+            [true, true] => msgs.push(
+                "expected either `count` or `at_least`/`at_most` in a node count, found both"
+                    .into(),
+            ),
+            _ => {}
         }
     }
     let count = e.pods.as_ref().or(e.running.as_ref()).or(e.always.as_ref());

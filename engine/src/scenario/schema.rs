@@ -456,6 +456,39 @@ pub struct Expectation {
     /// The Deployment's rollout is complete, as `kubectl rollout status` decides.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollout: Option<Loc<Target>>,
+    /// Count nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<NodeCount>,
+}
+
+/// The status of a node condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConditionStatus {
+    True,
+    False,
+    Unknown,
+}
+
+/// Counts the Node objects that pass every filter given.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeCount {
+    /// Only these nodes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<Loc<String>>,
+    /// The Ready condition's status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready: Option<ConditionStatus>,
+    /// Only nodes with a taint of this key ("node.kubernetes.io/unreachable") and, when given
+    /// as "key:Effect", this effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<u32>,
 }
 
 /// Counts pods that match every given filter (pods being deleted are not counted unless
