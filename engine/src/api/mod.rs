@@ -15,6 +15,7 @@ pub mod quantity;
 pub mod replicaset;
 pub mod selector;
 pub mod store;
+pub mod tolerations;
 pub mod validation;
 
 pub use apiserver::{ApiServer, ApiServerConfig};

@@ -4,6 +4,7 @@
 
 use super::framework::{FilterPlugin, ScorePlugin};
 use super::plugins::noderesources::{Fit, LeastAllocated};
+use super::plugins::tainttoleration::TaintToleration;
 use crate::api::admission::DEFAULT_SCHEDULER_NAME;
 
 /// `minFeasibleNodesToFind`.
@@ -22,12 +23,12 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// The default profile, with the plugins modelled so far: NodeResourcesFit (filter, and
-    /// LeastAllocated score with weight 1).
+    /// The default profile, with the plugins modelled so far, in upstream's order: filters
+    /// TaintToleration and NodeResourcesFit; NodeResourcesFit's LeastAllocated score, weight 1.
     pub fn default_profile() -> Self {
         Profile {
             scheduler_name: DEFAULT_SCHEDULER_NAME.into(),
-            filters: vec![Box::new(Fit)],
+            filters: vec![Box::new(TaintToleration), Box::new(Fit)],
             scorers: vec![(Box::new(LeastAllocated::default()), 1)],
             percentage_of_nodes_to_score: 0,
         }

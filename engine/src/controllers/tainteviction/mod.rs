@@ -8,7 +8,7 @@
 //! deletePodHandler: GET the pod, add the DisruptionTarget condition, DELETE it with default
 //! options (graceful), up to 5 attempts 10 ms apart.
 
-pub mod tolerations;
+pub use crate::api::tolerations;
 
 use self::tolerations::{get_matching_tolerations, no_execute_taints};
 use crate::api::pod::{PodCondition, PodStatus, Toleration};

@@ -1,6 +1,7 @@
 //! Scheduler plugins, one folder per upstream plugin.
 
 pub mod noderesources;
+pub mod tainttoleration;
 
 #[cfg(test)]
 pub(crate) mod testing {
