@@ -64,6 +64,7 @@ pub struct Cluster {
     kubectl: ActorId,
     scheduler: ActorId,
     kubelets: Vec<ActorId>,
+    node_lifecycle: ActorId,
     injector: Injector,
 }
 
@@ -150,13 +151,14 @@ impl Cluster {
                 DaemonSetConfig::default(),
             )),
         ));
-        control_plane.push(sim.add_actor(
+        let node_lifecycle = sim.add_actor(
             NODE_LIFECYCLE_CONTROLLER,
             Box::new(NodeLifecycleController::new(
                 kcm.clone(),
                 NodeLifecycleConfig::default(),
             )),
-        ));
+        );
+        control_plane.push(node_lifecycle);
         control_plane.push(sim.add_actor(
             TAINT_EVICTION_CONTROLLER,
             Box::new(TaintEvictionController::new(kcm.clone())),
@@ -217,6 +219,7 @@ impl Cluster {
             kubectl,
             scheduler,
             kubelets,
+            node_lifecycle,
             injector,
         }
     }
@@ -319,6 +322,11 @@ impl Cluster {
         let results = chk.results();
         Report::new(self, end, results)
     }
+}
+
+/// The zone of a zone key (GetZoneKey: "region:\0:zone"), "" when the node has none.
+fn zone_name(key: &str) -> String {
+    key.rsplit(":\0:").next().unwrap_or(key).to_string()
 }
 
 /// Tracks expectations through a run.
@@ -455,6 +463,10 @@ pub struct Report {
     pub watches_expired: u64,
     /// Pods by phase ("Terminating" for pods being deleted).
     pub pods_by_phase: BTreeMap<String, u32>,
+    /// Pod start-up latency (creation to Ready) of the pods present at the end, sorted.
+    pub startup_latencies: Vec<SimDuration>,
+    /// The node lifecycle controller's zone states over the run: (when, zone, state).
+    pub zone_history: Vec<(SimTime, String, String)>,
     pub expectations: Vec<ExpectationResult>,
     pub kubectl_errors: Vec<CommandError>,
     pub digest: String,
@@ -464,8 +476,14 @@ impl Report {
     fn new(c: &Cluster, end: SimTime, expectations: Vec<ExpectationResult>) -> Self {
         let store = c.store();
         let mut pods_by_phase = BTreeMap::new();
+        let mut startup_latencies = Vec::new();
         for o in store.list(Kind::Pod, None) {
             if let Object::Pod(p) = o.as_ref() {
+                let created = p.metadata.creation_timestamp;
+                let ready = p.condition("Ready").filter(|c| c.status == "True");
+                if let (Some(c), Some(r)) = (created, ready.and_then(|r| r.last_transition_time)) {
+                    startup_latencies.push(r.0.since(c.0));
+                }
                 let phase = if p.metadata.deletion_timestamp.is_some() {
                     "Terminating".to_string()
                 } else {
@@ -483,6 +501,20 @@ impl Report {
             nodes: store.count(Kind::Node),
             watches_expired: c.apiserver().watches_expired(),
             pods_by_phase,
+            startup_latencies: {
+                startup_latencies.sort();
+                startup_latencies
+            },
+            zone_history: c
+                .sim
+                .actor::<NodeLifecycleController>(c.node_lifecycle)
+                .map(|n| {
+                    n.zone_history()
+                        .iter()
+                        .map(|(t, z, s)| (*t, zone_name(z), format!("{s:?}")))
+                        .collect()
+                })
+                .unwrap_or_default(),
             expectations,
             kubectl_errors: c.kubectl_errors(),
             digest: c.sim().trace().digest(),

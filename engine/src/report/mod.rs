@@ -3,6 +3,8 @@
 pub use crate::cluster::Report;
 pub use crate::scenario::expect::{ExpectationResult, Outcome};
 
+use crate::sim::SimDuration;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 impl Report {
@@ -33,6 +35,36 @@ impl Report {
             .map(|(p, n)| format!("{p}={n}"))
             .collect();
         let total: u32 = self.pods_by_phase.values().sum();
+        if !self.startup_latencies.is_empty() {
+            let l = &self.startup_latencies;
+            // Nearest rank.
+            let pct = |p: usize| l[(l.len() * p).div_ceil(100).max(1) - 1];
+            let p99 = pct(99);
+            let slo = if p99 <= SimDuration::from_secs(5) {
+                "met"
+            } else {
+                "missed"
+            };
+            let _ = writeln!(
+                s,
+                "pod start-up latency (creation to Ready, {} pods): p50 {}, p99 {} (SLO p99 <= 5s: {slo})",
+                l.len(),
+                pct(50),
+                p99
+            );
+        }
+        // Zone states, from the node lifecycle controller: each zone's changes.
+        let mut zones: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for (t, z, st) in &self.zone_history {
+            zones
+                .entry(z.as_str())
+                .or_default()
+                .push(format!("{st} at {t}"));
+        }
+        for (z, changes) in zones {
+            let z = if z.is_empty() { "(no zone)" } else { z };
+            let _ = writeln!(s, "zone {z}: {}", changes.join(", "));
+        }
         if phases.is_empty() {
             let _ = writeln!(s, "pods: 0");
         } else {

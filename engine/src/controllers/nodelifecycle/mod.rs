@@ -364,6 +364,7 @@ pub struct NodeLifecycleController {
     health: BTreeMap<String, NodeHealth>,
     tainters: BTreeMap<String, RateLimitedTimedQueue>,
     zone_states: BTreeMap<String, ZoneState>,
+    zone_history: Vec<(SimTime, String, ZoneState)>,
     nodes_to_retry: BTreeSet<String>,
     evictions: BTreeMap<String, u64>,
     /// nodeUpdateQueue: nodes waiting for the NoSchedule pass before the caches synced.
@@ -398,6 +399,7 @@ impl NodeLifecycleController {
             health: BTreeMap::new(),
             tainters: BTreeMap::new(),
             zone_states: BTreeMap::new(),
+            zone_history: Vec::new(),
             nodes_to_retry: BTreeSet::new(),
             evictions: BTreeMap::new(),
             node_queue: BTreeSet::new(),
@@ -418,6 +420,11 @@ impl NodeLifecycleController {
     /// The state of every zone (`zoneStates`), by zone key.
     pub fn zone_states(&self) -> &BTreeMap<String, ZoneState> {
         &self.zone_states
+    }
+
+    /// Every change of a zone's state: (when, zone key, new state).
+    pub fn zone_history(&self) -> &[(SimTime, String, ZoneState)] {
+        &self.zone_history
     }
 
     /// NoExecute taints applied per zone (the `evictions_total` metric).
@@ -720,7 +727,13 @@ impl NodeLifecycleController {
                 self.update_node(n, &mut zone_conditions, cx);
             }
         }
+        let before = self.zone_states.clone();
         self.handle_disruption(&zone_conditions, &nodes, cx);
+        for (zone, state) in &self.zone_states {
+            if before.get(zone) != Some(state) {
+                self.zone_history.push((cx.now(), zone.clone(), *state));
+            }
+        }
     }
 
     /// classifyNodes: nodes new to the controller, nodes gone, and known nodes of unseen zones.
