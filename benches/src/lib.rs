@@ -41,6 +41,7 @@ pub fn replicaset_flow(nodes: u32, replicas: u32) -> Scenario {
                 cpu: Some(qty("250m")),
                 memory: Some(qty("128Mi")),
                 labels: BTreeMap::new(),
+                tolerations: Vec::new(),
             })),
             ..Default::default()
         }],

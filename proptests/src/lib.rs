@@ -90,6 +90,7 @@ impl ClusterParams {
                     cpu: r.cpu_milli.map(|m| qty(&format!("{m}m"))),
                     memory: r.memory_mi.map(|m| qty(&format!("{m}Mi"))),
                     labels: BTreeMap::new(),
+                    tolerations: Vec::new(),
                 })),
                 ..Default::default()
             })

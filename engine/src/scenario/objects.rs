@@ -1,9 +1,9 @@
 //! What a scenario's short forms stand for: API objects and kubectl commands.
 
-use super::schema::{Action, Create, Strategy};
+use super::schema::{Action, Create, Strategy, TolerationSpec};
 use super::values::Qty;
 use crate::api::deployment::{DeploymentStrategy, RollingUpdateDeployment};
-use crate::api::pod::PodSpec;
+use crate::api::pod::{PodSpec, Toleration};
 use crate::api::{
     Container, DaemonSet, Deployment, Kind, LabelSelector, Object, ObjectMeta, Pod,
     PodTemplateSpec, Quantity, ReplicaSet,
@@ -22,6 +22,18 @@ fn requests(cpu: Option<Qty>, memory: Option<Qty>) -> BTreeMap<String, Quantity>
         r.insert("memory".to_string(), m.0);
     }
     r
+}
+
+fn tolerations(t: &[TolerationSpec]) -> Vec<Toleration> {
+    t.iter()
+        .map(|t| Toleration {
+            key: t.key.clone(),
+            operator: t.operator.clone().unwrap_or_default(),
+            value: t.value.clone(),
+            effect: t.effect.clone(),
+            toleration_seconds: t.toleration_seconds,
+        })
+        .collect()
 }
 
 /// One container named after the workload.
@@ -78,7 +90,9 @@ pub fn object_for(c: &Create) -> Object {
             };
             rs.spec.replicas = Some(r.replicas as i32);
             rs.spec.selector = LabelSelector::from_labels(&labels);
-            rs.spec.template = template(&labels, pod_spec(&r.name, &r.image, r.cpu, r.memory));
+            let mut spec = pod_spec(&r.name, &r.image, r.cpu, r.memory);
+            spec.tolerations = tolerations(&r.tolerations);
+            rs.spec.template = template(&labels, spec);
             Object::ReplicaSet(rs)
         }
         Create::Deployment(d) => {
@@ -90,7 +104,9 @@ pub fn object_for(c: &Create) -> Object {
             let s = &mut dep.spec;
             s.replicas = Some(d.replicas as i32);
             s.selector = LabelSelector::from_labels(&labels);
-            s.template = template(&labels, pod_spec(&d.name, &d.image, d.cpu, d.memory));
+            let mut spec = pod_spec(&d.name, &d.image, d.cpu, d.memory);
+            spec.tolerations = tolerations(&d.tolerations);
+            s.template = template(&labels, spec);
             s.strategy = match &d.strategy {
                 None => DeploymentStrategy::default(),
                 Some(Strategy::Recreate) => DeploymentStrategy {
@@ -127,7 +143,10 @@ pub fn object_for(c: &Create) -> Object {
         Create::Pod(p) => {
             let mut pod = Pod {
                 metadata: meta(&p.name, ns, &p.labels),
-                spec: pod_spec(&p.name, &p.image, p.cpu, p.memory),
+                spec: PodSpec {
+                    tolerations: tolerations(&p.tolerations),
+                    ..pod_spec(&p.name, &p.image, p.cpu, p.memory)
+                },
                 ..Default::default()
             };
             if let Some(n) = &p.node_name {

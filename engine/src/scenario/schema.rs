@@ -246,6 +246,10 @@ pub struct DeploymentSpec {
     pub progress_deadline_seconds: Option<u32>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub paused: bool,
+    /// Tolerations of the pod (the API server adds the default not-ready/unreachable ones
+    /// with 300s unless the pod tolerates those taints already).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<TolerationSpec>,
 }
 
 /// A Deployment's strategy.
@@ -295,6 +299,10 @@ pub struct ReplicaSetSpec {
     /// Pod labels and selector (default `app: <name>`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// Tolerations of the pod (the API server adds the default not-ready/unreachable ones
+    /// with 300s unless the pod tolerates those taints already).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<TolerationSpec>,
 }
 
 /// A bare pod.
@@ -314,6 +322,27 @@ pub struct PodSpec {
     /// Bind directly to this node, bypassing the scheduler (`spec.nodeName`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_name: Option<Loc<String>>,
+    /// Tolerations of the pod (the API server adds the default not-ready/unreachable ones
+    /// with 300s unless the pod tolerates those taints already).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<TolerationSpec>,
+}
+
+/// A toleration (`v1.Toleration`): `operator` is "Equal" (default) or "Exists"; an empty
+/// `effect` matches every effect; `toleration_seconds` only applies to NoExecute taints.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TolerationSpec {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub effect: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toleration_seconds: Option<i64>,
 }
 
 /// Set a ReplicaSet's or Deployment's replicas.
