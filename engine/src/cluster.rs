@@ -5,12 +5,16 @@ use crate::api::{ApiServer, ApiServerConfig, Kind, Msg, Object, Quantity, Store}
 use crate::client::{ApiClient, CommandError, Kubectl, RateLimit};
 use crate::controllers::daemonset::{DaemonSetConfig, DaemonSetController};
 use crate::controllers::deployment::{DeploymentConfig, DeploymentController};
+use crate::controllers::endpointslice::{
+    EndpointSliceController, NAME as ENDPOINTSLICE_CONTROLLER,
+};
 use crate::controllers::garbagecollector::GarbageCollector;
 use crate::controllers::nodelifecycle::{NodeLifecycleConfig, NodeLifecycleController};
 use crate::controllers::podgc::{PodGC, PodGCConfig};
 use crate::controllers::tainteviction::TaintEvictionController;
 use crate::controllers::{ReplicaSetConfig, ReplicaSetController};
 use crate::faults::{self, Injector, Step};
+use crate::node::kubeproxy::{KubeProxy, KubeProxyConfig};
 use crate::node::{Kubelet, KubeletConfig, RuntimeConfig};
 use crate::scenario::expect::{ExpectationResult, Outcome, When};
 use crate::scenario::objects::commands_for;
@@ -168,12 +172,17 @@ impl Cluster {
             Box::new(PodGC::new(kcm.clone(), PodGCConfig::default())),
         ));
         control_plane.push(sim.add_actor(
+            ENDPOINTSLICE_CONTROLLER,
+            Box::new(EndpointSliceController::new(kcm.clone())),
+        ));
+        control_plane.push(sim.add_actor(
             GARBAGE_COLLECTOR,
             Box::new(GarbageCollector::new(kcm.clone())),
         ));
 
         let runtime = runtime_config(scenario);
         let mut kubelets = Vec::new();
+        let mut kube_proxies = Vec::new();
         let mut index = 0u32;
         for pool in &scenario.cluster.node_pools {
             for name in pool.node_names() {
@@ -195,18 +204,28 @@ impl Cluster {
                     Box::new(Kubelet::new(cfg, kubelet_client)),
                 );
                 kubelets.push(id);
+                let proxy = sim.add_actor(
+                    format!("kube-proxy/{name}"),
+                    Box::new(KubeProxy::new(
+                        name.clone(),
+                        client.clone().with_rate_limit(RateLimit::KUBELET),
+                        KubeProxyConfig::default(),
+                    )),
+                );
+                kube_proxies.push(proxy);
                 index += 1;
             }
         }
-        for id in control_plane.iter().chain(kubelets.iter()) {
+        for id in control_plane.iter().chain(&kubelets).chain(&kube_proxies) {
             sim.start_at(*id, SimTime::ZERO);
         }
         let mut injector = Injector::default();
         injector.apiserver = Some(apiserver);
         for pool in &scenario.cluster.node_pools {
             for name in pool.node_names() {
-                let id = kubelets[injector.kubelets.len()];
-                injector.kubelets.insert(name.clone(), id);
+                let i = injector.kubelets.len();
+                injector.kubelets.insert(name.clone(), kubelets[i]);
+                injector.proxies.insert(name.clone(), kube_proxies[i]);
                 let zone = pool.zone.clone().unwrap_or_default();
                 injector.zones.entry(zone).or_default().push(name);
             }

@@ -10,6 +10,7 @@ use super::deployment::Deployment;
 use super::intstr::IntOrString;
 use super::object::Object;
 use super::pod::{PodSpec, Toleration};
+use super::service::allocate_cluster_ip;
 
 /// `--default-not-ready-toleration-seconds` and `--default-unreachable-toleration-seconds`.
 pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
@@ -137,7 +138,23 @@ pub fn admit_create(obj: &mut Object) {
         }
         Object::Deployment(d) => default_deployment(d),
         Object::DaemonSet(ds) => default_daemonset(ds),
-        Object::Node(_) | Object::Lease(_) => {}
+        Object::Service(s) => {
+            if s.spec.type_.is_empty() {
+                s.spec.type_ = "ClusterIP".into();
+            }
+            if s.spec.cluster_ip.is_empty() {
+                s.spec.cluster_ip = allocate_cluster_ip(&s.metadata.uid);
+            }
+            for p in &mut s.spec.ports {
+                if p.protocol.is_empty() {
+                    p.protocol = "TCP".into();
+                }
+                if p.target_port == 0 {
+                    p.target_port = p.port;
+                }
+            }
+        }
+        Object::Node(_) | Object::Lease(_) | Object::EndpointSlice(_) => {}
     }
 }
 

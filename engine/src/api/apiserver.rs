@@ -177,7 +177,7 @@ impl ApiServer {
                     }
                 }
             }
-            Control::ConnectionLost => {}
+            Control::ConnectionLost | Control::CrashPod { .. } | Control::FailImagePull { .. } => {}
             Control::CompactNow => {
                 let rev = self.store.revision();
                 self.store.compact(rev);

@@ -45,6 +45,13 @@ pub enum Control {
     ClientGone { client: crate::sim::ActorId },
     /// To a client: its connections to the API server broke; requests in flight fail.
     ConnectionLost,
+    /// To a kubelet: the pod's containers exit now with code 1, as if they crashed.
+    CrashPod { namespace: String, name: String },
+    /// To a kubelet: pulls of `image` fail (ErrImagePull) until then.
+    FailImagePull {
+        image: String,
+        until: crate::sim::SimTime,
+    },
 }
 
 /// Filters on list and watch: namespace, label selector, and the `spec.nodeName` field selector.

@@ -2,11 +2,13 @@
 
 use super::daemonset::DaemonSet;
 use super::deployment::Deployment;
+use super::endpointslice::EndpointSlice;
 use super::lease::Lease;
 use super::meta::ObjectMeta;
 use super::node::Node;
 use super::pod::Pod;
 use super::replicaset::ReplicaSet;
+use super::service::Service;
 use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
@@ -139,6 +141,8 @@ kinds! {
     Deployment, "apps/v1", "deployments.apps", "Deployment.apps", true, status;
     DaemonSet, "apps/v1", "daemonsets.apps", "DaemonSet.apps", true, status;
     Lease, "coordination.k8s.io/v1", "leases.coordination.k8s.io", "Lease.coordination.k8s.io", true, nostatus;
+    Service, "v1", "services", "Service", true, status;
+    EndpointSlice, "discovery.k8s.io/v1", "endpointslices.discovery.k8s.io", "EndpointSlice.discovery.k8s.io", true, nostatus;
 }
 
 impl Kind {

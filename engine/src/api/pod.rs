@@ -23,6 +23,45 @@ pub struct Container {
     pub image: String,
     #[serde(default)]
     pub resources: ResourceRequirements,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<Probe>,
+}
+
+/// `v1.Probe`, the timing fields kubesim models (the probe itself always succeeds).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Probe {
+    #[serde(default)]
+    pub initial_delay_seconds: i32,
+    #[serde(default = "default_probe_period")]
+    pub period_seconds: i32,
+    #[serde(default = "default_probe_threshold")]
+    pub failure_threshold: i32,
+    #[serde(default = "default_probe_success")]
+    pub success_threshold: i32,
+}
+
+fn default_probe_period() -> i32 {
+    10
+}
+
+fn default_probe_threshold() -> i32 {
+    3
+}
+
+fn default_probe_success() -> i32 {
+    1
+}
+
+impl Default for Probe {
+    fn default() -> Self {
+        Probe {
+            initial_delay_seconds: 0,
+            period_seconds: default_probe_period(),
+            failure_threshold: default_probe_threshold(),
+            success_threshold: default_probe_success(),
+        }
+    }
 }
 
 /// `v1.Toleration`.
@@ -123,6 +162,13 @@ pub struct ContainerState {
     pub terminated: Option<ContainerStateTerminated>,
 }
 
+impl ContainerState {
+    /// No member set.
+    pub fn is_empty(&self) -> bool {
+        self.waiting.is_none() && self.running.is_none() && self.terminated.is_none()
+    }
+}
+
 /// `v1.ContainerStatus`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -130,6 +176,8 @@ pub struct ContainerStatus {
     pub name: String,
     #[serde(default)]
     pub state: ContainerState,
+    #[serde(default, skip_serializing_if = "ContainerState::is_empty")]
+    pub last_state: ContainerState,
     #[serde(default)]
     pub ready: bool,
     #[serde(default)]

@@ -172,6 +172,32 @@ pub fn validate(obj: &Object) -> Vec<String> {
                 errs.push(format!("spec.template.spec.restartPolicy: Unsupported value: \"{rp}\": supported values: \"Always\""));
             }
         }
+        Object::Service(s) => {
+            let ip = &s.spec.cluster_ip;
+            if !ip.is_empty() && ip != "None" && !super::service::in_service_cidr(ip) {
+                errs.push(format!("spec.clusterIPs: Invalid value: [\"{ip}\"]: failed to allocate IP {ip}: provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12"));
+            }
+            for (i, p) in s.spec.ports.iter().enumerate() {
+                if !(1..=65535).contains(&p.port) {
+                    errs.push(format!("spec.ports[{i}].port: Invalid value: {}: must be between 1 and 65535, inclusive", p.port));
+                }
+                if s.spec.ports.len() > 1 && p.name.is_empty() {
+                    errs.push(format!("spec.ports[{i}].name: Required value"));
+                }
+            }
+        }
+        Object::EndpointSlice(e) => {
+            if !matches!(e.spec.address_type.as_str(), "IPv4" | "IPv6" | "FQDN") {
+                errs.push(format!("addressType: Unsupported value: \"{}\": supported values: \"FQDN\", \"IPv4\", \"IPv6\"", e.spec.address_type));
+            }
+            for (i, ep) in e.spec.endpoints.iter().enumerate() {
+                if ep.addresses.is_empty() {
+                    errs.push(format!(
+                        "endpoints[{i}].addresses: Required value: must contain at least 1 address"
+                    ));
+                }
+            }
+        }
         Object::Node(_) | Object::Lease(_) => {}
     }
     errs

@@ -3,6 +3,7 @@
 pub mod controller_utils;
 pub mod daemonset;
 pub mod deployment;
+pub mod endpointslice;
 pub mod expectations;
 pub mod garbagecollector;
 pub mod nodelifecycle;

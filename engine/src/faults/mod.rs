@@ -43,6 +43,15 @@ pub enum Fault {
     },
     /// Every node of the zone is cut off from the control plane for `duration`.
     ZoneOutage { zone: String, duration: SimDuration },
+    /// The containers of pod `pod` (namespace `default`) on the node exit now with code 1, as if
+    /// they crashed; the kubelet restarts them per the pod's restartPolicy.
+    CrashContainer { node: String, pod: String },
+    /// Pulls of `image` on the node fail (ErrImagePull, then ImagePullBackOff) for `duration`.
+    FailImagePull {
+        node: String,
+        image: String,
+        duration: SimDuration,
+    },
 }
 
 impl Fault {
@@ -57,6 +66,8 @@ impl Fault {
             Fault::DeleteNode { .. } => "DeleteNode",
             Fault::Partition { .. } => "Partition",
             Fault::ZoneOutage { .. } => "ZoneOutage",
+            Fault::CrashContainer { .. } => "CrashContainer",
+            Fault::FailImagePull { .. } => "FailImagePull",
         }
     }
 
@@ -98,6 +109,8 @@ pub struct Injector {
     pub apiserver: Option<ActorId>,
     /// Kubelet actor of each node.
     pub kubelets: BTreeMap<String, ActorId>,
+    /// kube-proxy actor of each node.
+    pub proxies: BTreeMap<String, ActorId>,
     /// Nodes of each zone.
     pub zones: BTreeMap<String, Vec<String>>,
     /// How many partitions cut each actor off now.
@@ -136,6 +149,8 @@ impl Injector {
             | Fault::DeleteNode { node } => node.clone(),
             Fault::Partition { nodes, .. } => nodes.join(","),
             Fault::ZoneOutage { zone, .. } => zone.clone(),
+            Fault::CrashContainer { node, pod } => format!("{node}/{pod}"),
+            Fault::FailImagePull { node, .. } => node.clone(),
         }
     }
 
@@ -152,11 +167,18 @@ impl Injector {
         }
     }
 
+    /// The actors running on a node: its kubelet and its kube-proxy.
+    fn node_actors(&self, node: &str) -> Vec<ActorId> {
+        [self.kubelets.get(node), self.proxies.get(node)]
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect()
+    }
+
     fn cut(&mut self, sim: &mut Sim<Msg>, nodes: &[String], cut: bool) {
-        for n in nodes {
-            let Some(&k) = self.kubelets.get(n) else {
-                continue;
-            };
+        let actors: Vec<ActorId> = nodes.iter().flat_map(|n| self.node_actors(n)).collect();
+        for k in actors {
             let depth = self.cuts.entry(k).or_insert(0);
             if cut {
                 *depth += 1;
@@ -214,7 +236,7 @@ impl Injector {
                 }
             }
             (Fault::LoseNode { node }, true) => {
-                if let Some(&k) = self.kubelets.get(node) {
+                for k in self.node_actors(node) {
                     self.stop(sim, k);
                     self.lost.insert(k);
                 }
@@ -234,6 +256,13 @@ impl Injector {
                         sim.start_at(k, now);
                     }
                 }
+                // A machine that was lost boots its kube-proxy too.
+                if let Some(&p) = self.proxies.get(node) {
+                    if self.lost.remove(&p) {
+                        sim.set_running(p, true);
+                        sim.start_at(p, now);
+                    }
+                }
             }
             // The deletion itself is a kubectl command at the same time.
             (Fault::DeleteNode { .. }, true) => {}
@@ -241,6 +270,31 @@ impl Injector {
             (Fault::ZoneOutage { zone, .. }, b) => {
                 let nodes = self.zones.get(zone).cloned().unwrap_or_default();
                 self.cut(sim, &nodes, b);
+            }
+            (Fault::CrashContainer { node, pod }, true) => {
+                if let Some(&k) = self.kubelets.get(node) {
+                    let c = Control::CrashPod {
+                        namespace: "default".into(),
+                        name: pod.clone(),
+                    };
+                    self.control(sim, k, c);
+                }
+            }
+            (
+                Fault::FailImagePull {
+                    node,
+                    image,
+                    duration,
+                },
+                true,
+            ) => {
+                if let Some(&k) = self.kubelets.get(node) {
+                    let c = Control::FailImagePull {
+                        image: image.clone(),
+                        until: until(duration),
+                    };
+                    self.control(sim, k, c);
+                }
             }
             (_, false) => {}
         }

@@ -4,6 +4,20 @@
 //! (setters, nodeStatusUpdateFrequency / nodeStatusReportFrequency),
 //! k8s.io/component-helpers/apimachinery/lease/controller.go (renew every 10 s, jitter 0.04),
 //! and pkg/kubelet/status/status_manager.go (pod status patches).
+//!
+//! Containers and restarts (pkg/kubelet/kuberuntime/kuberuntime_manager.go computePodActions
+//! and doBackOff, pkg/kubelet/kubelet_pods.go getPhase, pkg/kubelet/images/image_manager.go,
+//! k8s.io/client-go/util/flowcontrol/backoff.go). What a container does is kubesim's modelling
+//! choice, read from the pod's annotations (applying to every container of the pod):
+//! - `kubesim.io/exit-after`: a Go duration; the container process exits that long after it
+//!   starts (each time it starts);
+//! - `kubesim.io/exit-code`: its exit code (default 0);
+//! - `kubesim.io/image-pull-error: "true"`: every pull of the pod's images fails (ErrImagePull,
+//!   then ImagePullBackOff, retried after the image back-off, 10 s doubling to 300 s).
+//!
+//! Readiness probes (`readinessProbe` on a container) always succeed: the container becomes
+//! Ready at the first probe, `initialDelaySeconds` after it started. The pod's containers are
+//! modelled as one group: they start, exit and restart together (one restartCount).
 
 use super::runtime::{ContainerRuntime, RuntimeConfig};
 use crate::api::msg::DeleteOptions;
@@ -98,28 +112,228 @@ enum Pending {
     FinalDelete(CacheKey, Box<Pod>),
 }
 
+/// Pod annotation: the containers exit this long (a Go duration) after each start.
+pub const ANNOTATION_EXIT_AFTER: &str = "kubesim.io/exit-after";
+/// Pod annotation: the containers' exit code (default 0).
+pub const ANNOTATION_EXIT_CODE: &str = "kubesim.io/exit-code";
+/// Pod annotation: "true" makes every image pull of the pod fail.
+pub const ANNOTATION_IMAGE_PULL_ERROR: &str = "kubesim.io/image-pull-error";
+
+/// `backOffPeriod` (pkg/kubelet/kubelet.go): the first container and image back-off.
+pub const BACKOFF_PERIOD: SimDuration = SimDuration::from_secs(10);
+/// `MaxContainerBackOff` (pkg/kubelet/kubelet.go).
+pub const MAX_CONTAINER_BACKOFF: SimDuration = SimDuration::from_secs(300);
+/// How long after a container exits the kubelet notices (PLEG relist period, 1 s) and syncs.
+const PLEG_RELIST: SimDuration = SimDuration::from_secs(1);
+
+/// One key of a `flowcontrol.Backoff` (client-go util/flowcontrol/backoff.go) with initial
+/// `BACKOFF_PERIOD` and max `MAX_CONTAINER_BACKOFF`. An entry expires (and the back-off starts
+/// over at the initial value) when an event comes more than 2 x max (10 min) after the last
+/// update (`hasExpired`), which is also when `GC` drops it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BackOff {
+    /// (current back-off, last update).
+    entry: Option<(SimDuration, SimTime)>,
+}
+
+impl BackOff {
+    fn expired(event: SimTime, last_update: SimTime) -> bool {
+        event.since(last_update).as_micros() > 2 * MAX_CONTAINER_BACKOFF.as_micros()
+    }
+
+    fn live(&self, event: SimTime) -> Option<(SimDuration, SimTime)> {
+        self.entry.filter(|(_, last)| !Self::expired(event, *last))
+    }
+
+    /// `Next(id, eventTime)`: initial on a new or expired entry, else doubled up to the max.
+    pub fn next(&mut self, event: SimTime) -> SimDuration {
+        let b = match self.live(event) {
+            None => BACKOFF_PERIOD,
+            Some((b, _)) => SimDuration((b.as_micros() * 2).min(MAX_CONTAINER_BACKOFF.as_micros())),
+        };
+        self.entry = Some((b, event));
+        b
+    }
+
+    /// `Get(id)`: the current back-off (zero without an entry).
+    pub fn get(&self) -> SimDuration {
+        self.entry.map_or(SimDuration::ZERO, |(b, _)| b)
+    }
+
+    /// `IsInBackOffSince(id, eventTime)`: a live entry and less than its back-off since `event`.
+    pub fn in_backoff_since(&self, event: SimTime, now: SimTime) -> bool {
+        self.live(event).is_some_and(|(b, _)| now.since(event) < b)
+    }
+
+    /// `IsInBackOffSinceUpdate(id, eventTime)`: less than the back-off since the last update.
+    pub fn in_backoff_since_update(&self, now: SimTime) -> bool {
+        self.live(now).is_some_and(|(b, last)| now.since(last) < b)
+    }
+}
+
+/// What the pod's annotations and probes say its containers do.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Behaviour {
+    exit_after: Option<SimDuration>,
+    exit_code: i32,
+    pull_error: bool,
+    /// The latest first readiness probe (initialDelaySeconds), if any container has a probe.
+    ready_after: Option<SimDuration>,
+}
+
+fn behaviour(pod: &Pod) -> Behaviour {
+    let a = &pod.metadata.annotations;
+    Behaviour {
+        exit_after: a
+            .get(ANNOTATION_EXIT_AFTER)
+            .and_then(|d| crate::sim::parse_duration(d).ok()),
+        exit_code: a
+            .get(ANNOTATION_EXIT_CODE)
+            .and_then(|c| c.trim().parse().ok())
+            .unwrap_or(0),
+        pull_error: a
+            .get(ANNOTATION_IMAGE_PULL_ERROR)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+        ready_after: pod
+            .spec
+            .containers
+            .iter()
+            .filter_map(|c| c.readiness_probe.as_ref())
+            .map(|p| {
+                // Probes at start + initialDelay, then every period; Ready after
+                // successThreshold consecutive successes (every probe succeeds).
+                let extra =
+                    (p.success_threshold.max(1) - 1) as u64 * p.period_seconds.max(1) as u64;
+                SimDuration::from_secs(p.initial_delay_seconds.max(0) as u64 + extra)
+            })
+            .max(),
+    }
+}
+
+/// getPhase (pkg/kubelet/kubelet_pods.go), for regular containers (no init containers).
+pub fn get_phase(pod: &Pod, statuses: &[ContainerStatus], pod_is_terminal: bool) -> &'static str {
+    let (mut unknown, mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0, 0);
+    for c in &pod.spec.containers {
+        let Some(st) = statuses.iter().find(|s| s.name == c.name) else {
+            unknown += 1;
+            continue;
+        };
+        if st.state.running.is_some() {
+            running += 1;
+        } else if let Some(t) = &st.state.terminated {
+            stopped += 1;
+            if t.exit_code == 0 {
+                succeeded += 1;
+            }
+        } else if st.state.waiting.is_some() {
+            if st.last_state.terminated.is_some() {
+                stopped += 1;
+            } else {
+                waiting += 1;
+            }
+        } else {
+            unknown += 1;
+        }
+    }
+    let policy = pod.spec.restart_policy.as_str();
+    if waiting > 0 {
+        "Pending"
+    } else if running > 0 && unknown == 0 {
+        "Running"
+    } else if running == 0 && stopped > 0 && unknown == 0 {
+        if pod_is_terminal {
+            if stopped == succeeded {
+                "Succeeded"
+            } else {
+                "Failed"
+            }
+        } else if policy == "Always" || policy.is_empty() {
+            "Running"
+        } else if stopped == succeeded {
+            "Succeeded"
+        } else if policy == "Never" {
+            "Failed"
+        } else {
+            "Running"
+        }
+    } else {
+        "Pending"
+    }
+}
+
 /// Back-off of the registration and lease retries: 100 ms doubling, at most 7 s
 /// (kubelet_node_status.go registerWithAPIServer; lease controller backoffEnsureLease).
 fn retry_backoff(failures: u32) -> SimDuration {
     SimDuration((100_000u64 << failures.min(10)).min(7_000_000))
 }
 
+/// The state of the pod's containers (one group).
+#[derive(Clone, Debug, PartialEq)]
+enum CState {
+    Creating,
+    Running { started: SimTime },
+    Exited(ContainerStateTerminated),
+    Waiting { reason: String, message: String },
+}
+
+/// Timer slots of a pod worker.
+const SLOT_MAIN: usize = 0;
+const SLOT_EXIT: usize = 1;
+const SLOT_PROBE: usize = 2;
+const SLOT_NOTE: usize = 3;
+
 /// What the kubelet runs for one pod.
 struct PodWorker {
     uid: String,
-    /// The pending runtime operation (start or stop) and its timer tag.
-    timer: Option<(TimerId, u64)>,
+    /// Pending timers by slot: the runtime operation (start, stop, restart, pull), the
+    /// container exit, the readiness probe, a delayed status note.
+    timers: [Option<(TimerId, u64)>; 4],
     ip: String,
     running_since: Option<SimTime>,
     /// The pod is being deleted: its containers are stopping.
     terminating: bool,
+    state: CState,
+    last_terminated: Option<ContainerStateTerminated>,
+    restart_count: i32,
+    /// Every readiness probe succeeded (or there are none).
+    ready: bool,
+    /// When the containers last exited.
+    last_exit: SimTime,
+    crash_backoff: BackOff,
+    image_backoff: BackOff,
+}
+
+impl PodWorker {
+    fn new(uid: String, ip: String) -> Self {
+        PodWorker {
+            uid,
+            timers: [None; 4],
+            ip,
+            running_since: None,
+            terminating: false,
+            state: CState::Creating,
+            last_terminated: None,
+            restart_count: 0,
+            ready: false,
+            last_exit: SimTime::ZERO,
+            crash_backoff: BackOff::default(),
+            image_backoff: BackOff::default(),
+        }
+    }
 }
 
 /// What a pod timer means when it fires.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum PodStep {
     Started,
     Stopped,
+    Exited(i32),
+    ProbeReady,
+    Restart,
+    CrashLoop,
+    PullFailed(String),
+    PullBackOff(String),
+    PullRetry,
 }
 
 /// The kubelet actor of one node.
@@ -193,7 +407,7 @@ impl Kubelet {
                 .filter(|w| w.running_since.is_some())
                 .map(|w| {
                     let w = PodWorker {
-                        timer: None,
+                        timers: [None; 4],
                         terminating: false,
                         ..w
                     };
@@ -393,7 +607,7 @@ impl Kubelet {
         let stale: Vec<CacheKey> = self
             .workers
             .iter()
-            .filter(|(_, w)| w.running_since.is_some() && !w.terminating)
+            .filter(|(_, w)| w.running_since.is_some() && w.ready && !w.terminating)
             .filter(|(k, w)| {
                 matches!(self.pods.get(&k.0, &k.1).map(|o| o.as_ref()),
                     Some(Object::Pod(p)) if p.metadata.uid == w.uid
@@ -403,7 +617,7 @@ impl Kubelet {
             .collect();
         for key in stale {
             if !self.unsynced.contains_key(&key) {
-                self.report_running(key, cx);
+                self.report(key, cx);
             }
         }
     }
@@ -463,7 +677,9 @@ impl Kubelet {
                     if p.metadata.deletion_timestamp.is_some() {
                         self.terminate(key, p, cx);
                     } else {
-                        self.report_running(key, cx);
+                        let started = self.workers[&key].running_since.unwrap_or(cx.now());
+                        self.arm_running_timers(&key, p, started, cx);
+                        self.report(key, cx);
                     }
                 } else if !known {
                     self.kill(&key, cx);
@@ -520,32 +736,73 @@ impl Kubelet {
             false,
         );
         self.send_pod_status(key.clone(), p, cx);
-        let now = cx.now();
-        let delay = self.runtime.start_pod(pod, now, cx.rng());
-        let timer = self.pod_timer(&key, PodStep::Started, delay, cx);
-        self.workers.insert(
-            key,
-            PodWorker {
-                uid: pod.metadata.uid.clone(),
-                timer: Some(timer),
-                ip,
-                running_since: None,
-                terminating: false,
-            },
-        );
+        self.workers
+            .insert(key.clone(), PodWorker::new(pod.metadata.uid.clone(), ip));
+        self.start_attempt(&key, pod, true, cx);
     }
 
+    /// SyncPod's start: sandbox (if `sandbox`), pulls, create, start; or a failed pull.
+    fn start_attempt(
+        &mut self,
+        key: &CacheKey,
+        pod: &Pod,
+        sandbox: bool,
+        cx: &mut Context<'_, Msg>,
+    ) {
+        let now = cx.now();
+        let always_fail = behaviour(pod).pull_error;
+        match self
+            .runtime
+            .try_start_pod(pod, now, sandbox, always_fail, cx.rng())
+        {
+            Ok(d) => self.pod_timer(key, SLOT_MAIN, PodStep::Started, d, cx),
+            Err(f) => self.pod_timer(key, SLOT_MAIN, PodStep::PullFailed(f.image), f.after, cx),
+        }
+    }
+
+    /// Sets the worker's timer in `slot` (replacing the one there).
     fn pod_timer(
         &mut self,
         key: &CacheKey,
+        slot: usize,
         step: PodStep,
         after: SimDuration,
         cx: &mut Context<'_, Msg>,
-    ) -> (TimerId, u64) {
+    ) {
+        self.cancel_slot(key, slot, cx);
         let tag = self.next_pod_tag;
         self.next_pod_tag += 1;
         self.pod_timers.insert(tag, (key.clone(), step));
-        (cx.set_timer(after, tag), tag)
+        let id = cx.set_timer(after, tag);
+        if let Some(w) = self.workers.get_mut(key) {
+            w.timers[slot] = Some((id, tag));
+        }
+    }
+
+    fn cancel_slot(&mut self, key: &CacheKey, slot: usize, cx: &mut Context<'_, Msg>) {
+        if let Some((t, tag)) = self
+            .workers
+            .get_mut(key)
+            .and_then(|w| w.timers[slot].take())
+        {
+            cx.cancel_timer(t);
+            self.pod_timers.remove(&tag);
+        }
+    }
+
+    fn cancel_all(&mut self, key: &CacheKey, cx: &mut Context<'_, Msg>) {
+        for slot in 0..4 {
+            self.cancel_slot(key, slot, cx);
+        }
+    }
+
+    /// The pod object the worker runs (same uid), as the informer has it.
+    fn current(&self, key: &CacheKey) -> Option<Pod> {
+        let w = self.workers.get(key)?;
+        match self.pods.get(&key.0, &key.1).map(|o| o.as_ref()) {
+            Some(Object::Pod(p)) if p.metadata.uid == w.uid => Some(p.clone()),
+            _ => None,
+        }
     }
 
     /// The pod got a deletionTimestamp: stop its containers (killPod), within the grace period.
@@ -557,10 +814,7 @@ impl Kubelet {
             return;
         }
         w.terminating = true;
-        if let Some((t, tag)) = w.timer.take() {
-            cx.cancel_timer(t);
-            self.pod_timers.remove(&tag);
-        }
+        self.cancel_all(&key, cx);
         let grace = pod
             .metadata
             .deletion_grace_period_seconds
@@ -570,10 +824,7 @@ impl Kubelet {
             .runtime
             .stop_pod(pod, cx.rng())
             .min(SimDuration::from_secs(grace));
-        let timer = self.pod_timer(&key, PodStep::Stopped, stop, cx);
-        if let Some(w) = self.workers.get_mut(&key) {
-            w.timer = Some(timer);
-        }
+        self.pod_timer(&key, SLOT_MAIN, PodStep::Stopped, stop, cx);
     }
 
     /// Containers stopped: report them terminated, then delete the pod for good (the status
@@ -582,8 +833,13 @@ impl Kubelet {
         let Some(w) = self.workers.get_mut(&key) else {
             return;
         };
-        w.timer = None;
+        w.timers[SLOT_MAIN] = None;
         w.running_since = None;
+        let started_at = match &w.state {
+            CState::Running { started } => Some(Time(*started)),
+            CState::Exited(t) => t.started_at,
+            _ => None,
+        };
         let uid = w.uid.clone();
         let Some(Object::Pod(cur)) = self.pods.get(&key.0, &key.1).map(|o| o.as_ref()) else {
             return;
@@ -601,12 +857,7 @@ impl Kubelet {
                 terminated: Some(ContainerStateTerminated {
                     exit_code: 0,
                     reason: "Completed".into(),
-                    started_at: cur
-                        .status
-                        .container_statuses
-                        .first()
-                        .and_then(|c| c.state.running.as_ref())
-                        .and_then(|r| r.started_at),
+                    started_at,
                     finished_at: Some(now),
                 }),
                 ..Default::default()
@@ -628,72 +879,308 @@ impl Kubelet {
         self.track(id, Pending::FinalDelete((ns, name), Box::new(pod.clone())));
     }
 
-    /// Every container of the pod is running: report Running and Ready.
+    /// Every container of the pod is running: report Running (and Ready without probes).
     fn containers_started(&mut self, key: CacheKey, cx: &mut Context<'_, Msg>) {
+        let Some(pod) = self.current(&key) else {
+            return;
+        };
+        let now = cx.now();
         let Some(w) = self.workers.get_mut(&key) else {
             return;
         };
-        w.timer = None;
-        w.running_since = Some(cx.now());
-        self.report_running(key, cx);
+        w.timers[SLOT_MAIN] = None;
+        w.running_since = Some(now);
+        w.state = CState::Running { started: now };
+        w.ready = false;
+        self.arm_running_timers(&key, &pod, now, cx);
+        self.report(key, cx);
     }
 
-    /// Reports the pod Running and Ready, its containers started when the worker says.
-    fn report_running(&mut self, key: CacheKey, cx: &mut Context<'_, Msg>) {
-        let now = Time(cx.now());
-        let Some(w) = self.workers.get(&key) else {
+    /// The exit and readiness probe timers of containers running since `started`.
+    fn arm_running_timers(
+        &mut self,
+        key: &CacheKey,
+        pod: &Pod,
+        started: SimTime,
+        cx: &mut Context<'_, Msg>,
+    ) {
+        let b = behaviour(pod);
+        let now = cx.now();
+        if let Some(d) = b.exit_after {
+            let left = (started + d).since(now);
+            self.pod_timer(key, SLOT_EXIT, PodStep::Exited(b.exit_code), left, cx);
+        }
+        let ready = self.workers.get(key).is_some_and(|w| w.ready);
+        match b.ready_after {
+            Some(d) if !ready && started + d > now => {
+                let left = (started + d).since(now);
+                self.pod_timer(key, SLOT_PROBE, PodStep::ProbeReady, left, cx);
+            }
+            _ => {
+                if let Some(w) = self.workers.get_mut(key) {
+                    w.ready = true;
+                }
+            }
+        }
+    }
+
+    /// The first readiness probe succeeded.
+    fn probe_ready(&mut self, key: CacheKey, cx: &mut Context<'_, Msg>) {
+        let Some(w) = self.workers.get_mut(&key) else {
             return;
         };
-        let started = Time(w.running_since.unwrap_or(cx.now()));
-        let ip = w.ip.clone();
-        let uid = w.uid.clone();
-        let Some(Object::Pod(cur)) = self.pods.get(&key.0, &key.1).map(|o| o.as_ref()) else {
+        w.timers[SLOT_PROBE] = None;
+        if matches!(w.state, CState::Running { .. }) && !w.ready {
+            w.ready = true;
+            self.report(key, cx);
+        }
+    }
+
+    /// The containers exited with `code`: report them terminated, then (computePodActions)
+    /// restart them per the restart policy, after the crash back-off (doBackOff).
+    fn containers_exited(&mut self, key: CacheKey, code: i32, cx: &mut Context<'_, Msg>) {
+        let Some(pod) = self.current(&key) else {
             return;
         };
-        if cur.metadata.uid != uid {
+        let now = cx.now();
+        let started = match self.workers.get(&key).map(|w| &w.state) {
+            Some(CState::Running { started }) if !self.workers[&key].terminating => *started,
+            _ => return,
+        };
+        self.cancel_slot(&key, SLOT_EXIT, cx);
+        self.cancel_slot(&key, SLOT_PROBE, cx);
+        let w = self.workers.get_mut(&key).expect("worker");
+        w.state = CState::Exited(ContainerStateTerminated {
+            exit_code: code,
+            reason: if code == 0 { "Completed" } else { "Error" }.into(),
+            started_at: Some(Time(started)),
+            finished_at: Some(Time(now)),
+        });
+        w.running_since = None;
+        w.ready = false;
+        w.last_exit = now;
+        let in_backoff = w.crash_backoff.in_backoff_since(now, now);
+        let delay = w.crash_backoff.get();
+        self.report(key.clone(), cx);
+        let restart = match pod.spec.restart_policy.as_str() {
+            "Never" => false,
+            "OnFailure" => code != 0,
+            _ => true,
+        };
+        if !restart {
             return;
         }
+        if in_backoff {
+            self.pod_timer(&key, SLOT_NOTE, PodStep::CrashLoop, PLEG_RELIST, cx);
+            self.pod_timer(&key, SLOT_MAIN, PodStep::Restart, delay, cx);
+        } else {
+            self.pod_timer(&key, SLOT_MAIN, PodStep::Restart, PLEG_RELIST, cx);
+        }
+    }
+
+    /// The container is in its crash back-off: Waiting CrashLoopBackOff.
+    fn crash_loop(&mut self, key: CacheKey, cx: &mut Context<'_, Msg>) {
+        let Some(pod) = self.current(&key) else {
+            return;
+        };
+        let Some(w) = self.workers.get_mut(&key) else {
+            return;
+        };
+        w.timers[SLOT_NOTE] = None;
+        let CState::Exited(t) = &w.state else {
+            return;
+        };
+        w.last_terminated = Some(t.clone());
+        let name = pod.spec.containers.first().map_or("", |c| c.name.as_str());
+        w.state = CState::Waiting {
+            reason: "CrashLoopBackOff".into(),
+            message: format!(
+                "back-off {} restarting failed container={} pod={}_{}({})",
+                w.crash_backoff.get(),
+                name,
+                pod.metadata.name,
+                pod.metadata.namespace,
+                pod.metadata.uid
+            ),
+        };
+        self.report(key, cx);
+    }
+
+    /// The back-off is over: create and start the containers again.
+    fn restart_containers(&mut self, key: CacheKey, cx: &mut Context<'_, Msg>) {
+        let Some(pod) = self.current(&key) else {
+            return;
+        };
+        let Some(w) = self.workers.get_mut(&key) else {
+            return;
+        };
+        w.timers[SLOT_MAIN] = None;
+        if let CState::Exited(t) = &w.state {
+            w.last_terminated = Some(t.clone());
+        }
+        let last_exit = w.last_exit;
+        w.crash_backoff.next(last_exit);
+        w.restart_count += 1;
+        let d = self.runtime.restart_containers(&pod, cx.rng());
+        self.pod_timer(&key, SLOT_MAIN, PodStep::Started, d, cx);
+    }
+
+    /// A pull failed: ErrImagePull now, ImagePullBackOff at the next sync, a new pull after the
+    /// image back-off.
+    fn pull_failed(&mut self, key: CacheKey, image: String, cx: &mut Context<'_, Msg>) {
+        let now = cx.now();
+        let Some(w) = self.workers.get_mut(&key) else {
+            return;
+        };
+        w.timers[SLOT_MAIN] = None;
+        let b = w.image_backoff.next(now);
+        w.state = CState::Waiting {
+            reason: "ErrImagePull".into(),
+            message: format!("Failed to pull image \"{image}\": kubesim: pull failed"),
+        };
+        self.report(key.clone(), cx);
+        self.pod_timer(
+            &key,
+            SLOT_NOTE,
+            PodStep::PullBackOff(image),
+            PLEG_RELIST,
+            cx,
+        );
+        self.pod_timer(&key, SLOT_MAIN, PodStep::PullRetry, b, cx);
+    }
+
+    fn pull_backoff(&mut self, key: CacheKey, image: String, cx: &mut Context<'_, Msg>) {
+        let now = cx.now();
+        let Some(w) = self.workers.get_mut(&key) else {
+            return;
+        };
+        w.timers[SLOT_NOTE] = None;
+        if w.image_backoff.in_backoff_since_update(now) {
+            w.state = CState::Waiting {
+                reason: "ImagePullBackOff".into(),
+                message: format!("Back-off pulling image \"{image}\""),
+            };
+            self.report(key, cx);
+        }
+    }
+
+    fn pull_retry(&mut self, key: CacheKey, cx: &mut Context<'_, Msg>) {
+        if let Some(w) = self.workers.get_mut(&key) {
+            w.timers[SLOT_MAIN] = None;
+        }
+        if let Some(pod) = self.current(&key) {
+            self.start_attempt(&key, &pod, false, cx);
+        }
+    }
+
+    /// `Control::CrashPod`: the running containers exit now with code 1.
+    fn crash(&mut self, namespace: String, name: String, cx: &mut Context<'_, Msg>) {
+        self.containers_exited((namespace, name), 1, cx);
+    }
+
+    /// Reports the pod's status as its worker has it (generateAPIPodStatus + getPhase).
+    fn report(&mut self, key: CacheKey, cx: &mut Context<'_, Msg>) {
+        let now = Time(cx.now());
+        let Some(cur) = self.current(&key) else {
+            return;
+        };
+        let w = &self.workers[&key];
+        let running = matches!(w.state, CState::Running { .. });
+        let state = match &w.state {
+            CState::Creating => ContainerState {
+                waiting: Some(ContainerStateWaiting {
+                    reason: "ContainerCreating".into(),
+                    message: String::new(),
+                }),
+                ..Default::default()
+            },
+            CState::Running { started } => ContainerState {
+                running: Some(ContainerStateRunning {
+                    started_at: Some(Time(*started)),
+                }),
+                ..Default::default()
+            },
+            CState::Exited(t) => ContainerState {
+                terminated: Some(t.clone()),
+                ..Default::default()
+            },
+            CState::Waiting { reason, message } => ContainerState {
+                waiting: Some(ContainerStateWaiting {
+                    reason: reason.clone(),
+                    message: message.clone(),
+                }),
+                ..Default::default()
+            },
+        };
+        let last_state = ContainerState {
+            terminated: w.last_terminated.clone(),
+            ..Default::default()
+        };
+        let statuses: Vec<ContainerStatus> = cur
+            .spec
+            .containers
+            .iter()
+            .map(|c| ContainerStatus {
+                name: c.name.clone(),
+                image: c.image.clone(),
+                state: state.clone(),
+                last_state: last_state.clone(),
+                ready: running && (w.ready || c.readiness_probe.is_none()),
+                restart_count: w.restart_count,
+                started: Some(running),
+            })
+            .collect();
         let mut p = cur.clone();
-        p.status.phase = "Running".into();
-        p.status.pod_ip = ip;
+        p.status.phase = get_phase(&cur, &statuses, false).into();
+        p.status.pod_ip = w.ip.clone();
         p.status.host_ip = self.config.node_ip();
         if p.status.start_time.is_none() {
             p.status.start_time = Some(now);
         }
-        for t in [
-            "PodReadyToStartContainers",
-            "Initialized",
-            "Ready",
-            "ContainersReady",
-            "PodScheduled",
+        let unready: Vec<&str> = statuses
+            .iter()
+            .filter(|s| !s.ready)
+            .map(|s| s.name.as_str())
+            .collect();
+        let ready = if unready.is_empty() { "True" } else { "False" };
+        let sandbox = if w.state == CState::Creating {
+            "False"
+        } else {
+            "True"
+        };
+        for (t, st) in [
+            ("PodReadyToStartContainers", sandbox),
+            ("Initialized", "True"),
+            ("Ready", ready),
+            ("ContainersReady", ready),
+            ("PodScheduled", "True"),
         ] {
-            p.set_condition(t, "True", now);
+            p.set_condition(t, st, now);
         }
+        let terminal = matches!(p.status.phase.as_str(), "Succeeded" | "Failed");
         for c in p.status.conditions.iter_mut() {
             c.reason.clear();
             c.message.clear();
+            if (c.type_ == "Ready" || c.type_ == "ContainersReady") && c.status == "False" {
+                c.reason = if terminal {
+                    "PodCompleted"
+                } else {
+                    "ContainersNotReady"
+                }
+                .into();
+                if !terminal {
+                    c.message = format!("containers with unready status: [{}]", unready.join(" "));
+                }
+            }
         }
-        p.status.container_statuses = container_statuses(
-            cur,
-            ContainerState {
-                running: Some(ContainerStateRunning {
-                    started_at: Some(started),
-                }),
-                ..Default::default()
-            },
-            true,
-        );
-        self.send_pod_status(key.clone(), p, cx);
+        p.status.container_statuses = statuses;
+        self.send_pod_status(key, p, cx);
     }
 
     /// Stops the pod's containers (or cancels their start).
     fn kill(&mut self, key: &CacheKey, cx: &mut Context<'_, Msg>) {
-        if let Some(w) = self.workers.remove(key) {
-            if let Some((t, tag)) = w.timer {
-                cx.cancel_timer(t);
-                self.pod_timers.remove(&tag);
-            }
-        }
+        self.cancel_all(key, cx);
+        self.workers.remove(key);
     }
 
     fn on_response(&mut self, resp: Box<Response>, cx: &mut Context<'_, Msg>) {
@@ -771,6 +1258,30 @@ impl Kubelet {
     }
 }
 
+impl Kubelet {
+    fn pod_step(&mut self, key: CacheKey, step: PodStep, cx: &mut Context<'_, Msg>) {
+        if let Some(w) = self.workers.get_mut(&key) {
+            // The fired timer is no longer pending in its slot.
+            for slot in w.timers.iter_mut() {
+                if slot.is_some_and(|(_, tag)| !self.pod_timers.contains_key(&tag)) {
+                    *slot = None;
+                }
+            }
+        }
+        match step {
+            PodStep::Started => self.containers_started(key, cx),
+            PodStep::Stopped => self.containers_stopped(key, cx),
+            PodStep::Exited(code) => self.containers_exited(key, code, cx),
+            PodStep::ProbeReady => self.probe_ready(key, cx),
+            PodStep::Restart => self.restart_containers(key, cx),
+            PodStep::CrashLoop => self.crash_loop(key, cx),
+            PodStep::PullFailed(image) => self.pull_failed(key, image, cx),
+            PodStep::PullBackOff(image) => self.pull_backoff(key, image, cx),
+            PodStep::PullRetry => self.pull_retry(key, cx),
+        }
+    }
+}
+
 fn key2(p: &Pod) -> CacheKey {
     (p.metadata.namespace.clone(), p.metadata.name.clone())
 }
@@ -785,8 +1296,8 @@ fn container_statuses(pod: &Pod, state: ContainerState, running: bool) -> Vec<Co
             image: c.image.clone(),
             state: state.clone(),
             ready: running,
-            restart_count: 0,
             started: Some(running),
+            ..Default::default()
         })
         .collect()
 }
@@ -800,11 +1311,11 @@ impl Actor<Msg> for Kubelet {
                 TIMER_NODE_STATUS => self.sync_node_status(cx),
                 TIMER_REGISTER => self.register(cx),
                 TIMER_STATUS_SYNC => self.status_sync(cx),
-                t if t >= TIMER_POD_BASE => match self.pod_timers.remove(&t) {
-                    Some((key, PodStep::Started)) => self.containers_started(key, cx),
-                    Some((key, PodStep::Stopped)) => self.containers_stopped(key, cx),
-                    None => {}
-                },
+                t if t >= TIMER_POD_BASE => {
+                    if let Some((key, step)) = self.pod_timers.remove(&t) {
+                        self.pod_step(key, step, cx)
+                    }
+                }
                 _ => {}
             },
             Input::Message { msg, .. } => match msg {
@@ -815,6 +1326,12 @@ impl Actor<Msg> for Kubelet {
                     }
                 }
                 Msg::Control(Control::ConnectionLost) => self.client.connection_lost(cx),
+                Msg::Control(Control::CrashPod { namespace, name }) => {
+                    self.crash(namespace, name, cx)
+                }
+                Msg::Control(Control::FailImagePull { image, until }) => {
+                    self.runtime.fail_pulls(&image, until)
+                }
                 Msg::Request(_) | Msg::Control(_) => {}
             },
         }
@@ -837,6 +1354,7 @@ mod tests {
         k: Kubelet,
         reqs: Vec<Request>,
         timers: Vec<(SimTime, u64)>,
+        watch_id: u64,
     }
 
     impl Bench {
@@ -860,6 +1378,7 @@ mod tests {
                 k: Kubelet::new(cfg, ApiClient::new(API)),
                 reqs: Vec::new(),
                 timers: Vec::new(),
+                watch_id: 0,
             }
         }
 
@@ -1024,5 +1543,480 @@ mod tests {
         assert!(running.is_ready());
         assert_eq!(running.status.pod_ip, "10.64.0.2");
         assert_eq!(b.k.running_pods(), 1);
+    }
+
+    // --- Containers, restarts, probes, pulls ---
+
+    fn at(secs: u64) -> SimTime {
+        SimTime(secs * 1_000_000)
+    }
+
+    fn secs(t: SimTime) -> f64 {
+        t.as_micros() as f64 / 1e6
+    }
+
+    /// A pod "app" (uid u1) with one container "c", these annotations and restart policy.
+    fn app(annotations: &[(&str, &str)], policy: &str) -> Pod {
+        let mut p = Pod::default();
+        p.metadata.name = "app".into();
+        p.metadata.namespace = "default".into();
+        p.metadata.uid = "u1".into();
+        for (k, v) in annotations {
+            p.metadata.annotations.insert(k.to_string(), v.to_string());
+        }
+        p.spec.node_name = "n1".into();
+        p.spec.restart_policy = policy.into();
+        p.spec.containers.push(Container {
+            name: "c".into(),
+            image: "img:1".into(),
+            ..Default::default()
+        });
+        p
+    }
+
+    impl Bench {
+        /// Registers, lists nothing, and gets `pod` on the watch at t = 1 s.
+        fn with_pod(pod: Pod) -> Bench {
+            let mut b = Bench::new();
+            b.feed(Input::Start);
+            let r = b.take();
+            let Op::Create(node) = &r[0].op else { panic!() };
+            b.ok(r[0].id, node.clone());
+            let r = b.take();
+            let resp = Response {
+                id: r[0].id,
+                result: Ok(Reply::List {
+                    items: vec![],
+                    resource_version: 3,
+                }),
+            };
+            b.feed(Input::Message {
+                from: API,
+                msg: Msg::Response(Box::new(resp)),
+            });
+            let Op::Watch { watch_id, .. } = b.take()[0].op else {
+                panic!("watch")
+            };
+            b.watch_id = watch_id;
+            b.h.set_now(SimTime(1_000_000));
+            b.add(pod);
+            b
+        }
+
+        fn add(&mut self, pod: Pod) {
+            self.feed(Input::Message {
+                from: API,
+                msg: Msg::Watch(Box::new(WatchMsg {
+                    watch_id: self.watch_id,
+                    event: WatchEvent::Added(Arc::new(Object::Pod(pod))),
+                })),
+            });
+        }
+
+        /// Fires pod timers in time order up to `until`; returns the pod statuses written.
+        fn drive(&mut self, until: SimTime) -> Vec<(SimTime, Pod)> {
+            let mut out = self.statuses();
+            loop {
+                let next = self
+                    .timers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (at, tag))| *at <= until && self.k.pod_timers.contains_key(tag))
+                    .min_by_key(|(_, (at, tag))| (*at, *tag))
+                    .map(|(i, _)| i);
+                let Some(i) = next else { break };
+                let (at, tag) = self.timers.remove(i);
+                self.h.set_now(at);
+                self.feed(Input::Timer {
+                    id: EventId(0),
+                    tag,
+                });
+                out.extend(self.statuses());
+            }
+            self.h.set_now(until);
+            out
+        }
+
+        fn statuses(&mut self) -> Vec<(SimTime, Pod)> {
+            let now = self.h.now();
+            self.take()
+                .into_iter()
+                .filter_map(|r| match r.op {
+                    Op::PatchStatus(Object::Pod(p)) => Some((now, p)),
+                    _ => None,
+                })
+                .collect()
+        }
+
+        fn control(&mut self, c: Control) {
+            self.feed(Input::Message {
+                from: ME,
+                msg: Msg::Control(c),
+            });
+        }
+    }
+
+    fn state_of(p: &Pod) -> String {
+        let c = &p.status.container_statuses[0];
+        let s = &c.state;
+        if s.running.is_some() {
+            "Running".into()
+        } else if let Some(t) = &s.terminated {
+            format!("Terminated({})", t.exit_code)
+        } else if let Some(w) = &s.waiting {
+            w.reason.clone()
+        } else {
+            "?".into()
+        }
+    }
+
+    /// client-go util/flowcontrol/backoff_test.go TestSlowBackoff, TestBackoffHighWaterMark,
+    /// TestBackoffReset (reset after 2 x max without an event), TestIsInBackOffSinceUpdate.
+    #[test]
+    fn flowcontrol_backoff() {
+        let s = |x: u64| SimTime(x * 1_000_000);
+        let d = SimDuration::from_secs;
+        // Events 1 s apart: 10, 20, 40, 80, 160, 300, 300 (capped at MaxContainerBackOff).
+        let mut b = BackOff::default();
+        let got: Vec<SimDuration> = (0..8).map(|i| b.next(s(i))).collect();
+        let want = [10, 20, 40, 80, 160, 300, 300, 300].map(d);
+        assert_eq!(got, want);
+        // (name, last event, next event, backoff after it)
+        let cases = [
+            ("within 2 x max: stays at max", 100, 650, 300),
+            ("exactly 2 x max: still live", 100, 700, 300),
+            ("more than 2 x max: reset", 100, 701, 10),
+        ];
+        for (name, last, next, want) in cases {
+            let mut b = BackOff::default();
+            for _ in 0..6 {
+                b.next(s(last));
+            }
+            assert_eq!(b.get(), d(300), "{name}");
+            assert_eq!(b.next(s(next)), d(want), "{name}");
+        }
+        // IsInBackOffSince(event, now): a live entry and now - event < backoff.
+        let mut b = BackOff::default();
+        assert!(!b.in_backoff_since(s(0), s(0)), "no entry: not in back-off");
+        b.next(s(0));
+        let cases = [
+            (s(0), s(5), true),
+            (s(0), s(9), true),
+            (s(0), s(10), false),
+            (s(601), s(601), false),
+        ];
+        for (event, now, want) in cases {
+            assert_eq!(b.in_backoff_since(event, now), want, "{event:?} {now:?}");
+        }
+        // IsInBackOffSinceUpdate(now): now - last update < backoff.
+        assert!(b.in_backoff_since_update(s(9)));
+        assert!(!b.in_backoff_since_update(s(10)));
+    }
+
+    /// pkg/kubelet/kubelet_pods_test.go TestPodPhaseWithRestartAlways, ...Never, ...OnFailure.
+    #[test]
+    fn pod_phase_by_restart_policy() {
+        let running = ContainerState {
+            running: Some(ContainerStateRunning::default()),
+            ..Default::default()
+        };
+        let term = |code| ContainerState {
+            terminated: Some(ContainerStateTerminated {
+                exit_code: code,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let waiting = ContainerState {
+            waiting: Some(ContainerStateWaiting::default()),
+            ..Default::default()
+        };
+        let st =
+            |name: &str, state: &ContainerState, last: Option<ContainerState>| ContainerStatus {
+                name: name.into(),
+                state: state.clone(),
+                last_state: last.unwrap_or_default(),
+                ..Default::default()
+            };
+        let mut pod = Pod::default();
+        for n in ["c1", "c2"] {
+            pod.spec.containers.push(Container {
+                name: n.into(),
+                ..Default::default()
+            });
+        }
+        let r = || st("c1", &running, None);
+        let r2 = || st("c2", &running, None);
+        let t1 = |c| st("c2", &term(c), None);
+        let w2 = || st("c2", &waiting, None);
+        let crash2 = || st("c2", &waiting, Some(term(42)));
+        #[rustfmt::skip]
+        let cases: Vec<(&str, Vec<ContainerStatus>, &str, &str)> = vec![
+            // Always
+            ("Always", vec![r(), r2()], "Running", "all running"),
+            ("Always", vec![st("c1", &term(0), None), t1(0)], "Running", "all stopped"),
+            ("Always", vec![r(), t1(1)], "Running", "mixed state"),
+            ("Always", vec![r()], "Pending", "one missing status"),
+            ("Always", vec![r(), crash2()], "Running", "backoff crashloop container"),
+            ("Always", vec![r(), w2()], "Pending", "one waiting"),
+            // Never
+            ("Never", vec![r(), r2()], "Running", "all running"),
+            ("Never", vec![st("c1", &term(0), None), t1(0)], "Succeeded", "all succeeded"),
+            ("Never", vec![st("c1", &term(0), None), t1(1)], "Failed", "one failed"),
+            ("Never", vec![r(), t1(0)], "Running", "mixed state"),
+            ("Never", vec![r()], "Pending", "one missing status"),
+            // OnFailure
+            ("OnFailure", vec![r(), r2()], "Running", "all running"),
+            ("OnFailure", vec![st("c1", &term(0), None), t1(0)], "Succeeded", "all succeeded"),
+            ("OnFailure", vec![st("c1", &term(0), None), t1(1)], "Running", "one failed, restarting"),
+            ("OnFailure", vec![r(), t1(0)], "Running", "mixed state"),
+            ("OnFailure", vec![r()], "Pending", "one missing status"),
+            ("OnFailure", vec![r(), crash2()], "Running", "backoff crashloop container"),
+        ];
+        for (policy, statuses, want, name) in cases {
+            pod.spec.restart_policy = policy.into();
+            assert_eq!(get_phase(&pod, &statuses, false), want, "{policy}: {name}");
+        }
+        // A terminal pod: by exit codes whatever the policy.
+        pod.spec.restart_policy = "Always".into();
+        let all = vec![st("c1", &term(0), None), t1(2)];
+        assert_eq!(get_phase(&pod, &all, true), "Failed");
+    }
+
+    /// exit-after 5 s, restartPolicy Always: restarts after the crash back-off, the first at
+    /// once (doBackOff: no back-off entry yet), then 10, 20, 40, 80, 160, 300, 300 s.
+    #[test]
+    fn crash_loop_back_off_timeline() {
+        let mut b = Bench::with_pod(app(&[(ANNOTATION_EXIT_AFTER, "5s")], "Always"));
+        let st = b.drive(at(1300));
+        let mut exits = Vec::new();
+        let mut starts = Vec::new();
+        let mut backoffs = Vec::new();
+        for (t, p) in &st {
+            let c = &p.status.container_statuses[0];
+            match state_of(p).as_str() {
+                "Running" => {
+                    starts.push((*t, c.restart_count));
+                    assert_eq!(p.status.phase, "Running");
+                    assert!(p.is_ready());
+                }
+                "Terminated(0)" => {
+                    exits.push(*t);
+                    assert_eq!(p.status.phase, "Running", "Always: still Running");
+                    assert!(!p.is_ready());
+                }
+                "CrashLoopBackOff" => {
+                    let w = c.state.waiting.as_ref().unwrap();
+                    backoffs.push(w.message.clone());
+                    let last = c.last_state.terminated.as_ref().unwrap();
+                    assert_eq!((last.exit_code, last.reason.as_str()), (0, "Completed"));
+                    assert_eq!(p.status.phase, "Running");
+                }
+                "ContainerCreating" => {}
+                other => panic!("unexpected state {other}"),
+            }
+        }
+        // Gap between an exit and the next start: back-off (or the 1 s relist) + 100 ms.
+        let gaps_ms: Vec<u64> = exits
+            .iter()
+            .zip(starts.iter().skip(1))
+            .map(|(e, (s, _))| s.since(*e).as_micros() / 1000)
+            .take(8)
+            .collect();
+        let want = [
+            1_100, 10_100, 20_100, 40_100, 80_100, 160_100, 300_100, 300_100,
+        ];
+        assert_eq!(gaps_ms, want);
+        let counts: Vec<i32> = starts.iter().map(|(_, n)| *n).take(9).collect();
+        assert_eq!(counts, (0..=8).collect::<Vec<_>>());
+        let want: Vec<String> = ["10s", "20s", "40s", "1m20s", "2m40s", "5m0s", "5m0s"]
+            .iter()
+            .map(|d| format!("back-off {d} restarting failed container=c pod=app_default(u1)"))
+            .collect();
+        assert_eq!(backoffs[..7], want[..]);
+        // Each run lasts 5 s.
+        for (e, (s, _)) in exits.iter().zip(&starts) {
+            assert_eq!(e.since(*s), SimDuration::from_secs(5));
+        }
+    }
+
+    /// restartPolicy Never and OnFailure, exit codes 0 and 1.
+    #[test]
+    fn exit_by_restart_policy() {
+        // (policy, exit code, final phase, restarts within 60 s)
+        let cases = [
+            ("Never", "1", "Failed", 0),
+            ("Never", "0", "Succeeded", 0),
+            ("OnFailure", "0", "Succeeded", 0),
+            ("OnFailure", "1", "Running", 3),
+            ("Always", "0", "Running", 3),
+        ];
+        for (policy, code, phase, restarts) in cases {
+            let ann = [(ANNOTATION_EXIT_AFTER, "5s"), (ANNOTATION_EXIT_CODE, code)];
+            let mut b = Bench::with_pod(app(&ann, policy));
+            let st = b.drive(at(60));
+            let (_, last) = st.last().unwrap();
+            assert_eq!(last.status.phase, phase, "{policy} {code}");
+            let c = &last.status.container_statuses[0];
+            assert_eq!(c.restart_count, restarts, "{policy} {code}");
+            if restarts == 0 {
+                let t = c.state.terminated.as_ref().expect("terminated");
+                let reason = if code == "0" { "Completed" } else { "Error" };
+                assert_eq!(
+                    (t.exit_code.to_string().as_str(), t.reason.as_str()),
+                    (code, reason)
+                );
+                assert_eq!(b.k.running_pods(), 0);
+            }
+        }
+    }
+
+    /// initialDelaySeconds 30: Running at once, Ready at the first probe 30 s after the start.
+    #[test]
+    fn readiness_probe_initial_delay() {
+        let mut p = app(&[], "Always");
+        p.spec.containers[0].readiness_probe = Some(crate::api::pod::Probe {
+            initial_delay_seconds: 30,
+            ..Default::default()
+        });
+        let mut b = Bench::with_pod(p);
+        let st = b.drive(at(100));
+        let running: Vec<(f64, bool, bool)> = st
+            .iter()
+            .filter(|(_, p)| p.status.phase == "Running")
+            .map(|(t, p)| (secs(*t), p.is_ready(), p.status.container_statuses[0].ready))
+            .collect();
+        assert_eq!(running, vec![(3.6, false, false), (33.6, true, true)]);
+        // successThreshold 2, period 5: the second probe, 35 s after the start.
+        let mut p = app(&[], "Always");
+        p.spec.containers[0].readiness_probe = Some(crate::api::pod::Probe {
+            initial_delay_seconds: 30,
+            period_seconds: 5,
+            success_threshold: 2,
+            ..Default::default()
+        });
+        let mut b = Bench::with_pod(p);
+        let st = b.drive(at(100));
+        let (t, _) = st.iter().find(|(_, p)| p.is_ready()).unwrap();
+        assert_eq!(*t, SimTime(38_600_000));
+    }
+
+    /// image-pull-error: ErrImagePull, ImagePullBackOff, pulls again after 10, 20, 40 ... s;
+    /// never Running.
+    #[test]
+    fn image_pull_error_backs_off() {
+        let mut b = Bench::with_pod(app(&[(ANNOTATION_IMAGE_PULL_ERROR, "true")], "Always"));
+        let st = b.drive(at(200));
+        let seq: Vec<(f64, String)> = st.iter().map(|(t, p)| (secs(*t), state_of(p))).collect();
+        assert!(st.iter().all(|(_, p)| p.status.phase == "Pending"));
+        let errs: Vec<f64> = seq
+            .iter()
+            .filter(|(_, s)| s == "ErrImagePull")
+            .map(|(t, _)| *t)
+            .collect();
+        // Pull fails 2.5 s after admission (sandbox + pull); then each retry pulls for 2 s.
+        assert_eq!(errs, vec![3.5, 15.5, 37.5, 79.5, 161.5]);
+        let (_, p) = st
+            .iter()
+            .find(|(_, p)| state_of(p) == "ImagePullBackOff")
+            .unwrap();
+        let w = p.status.container_statuses[0]
+            .state
+            .waiting
+            .as_ref()
+            .unwrap();
+        assert_eq!(w.message, "Back-off pulling image \"img:1\"");
+        assert_eq!(seq[1], (3.5, "ErrImagePull".into()));
+        assert_eq!(seq[2], (4.5, "ImagePullBackOff".into()));
+    }
+
+    /// FailImagePull for 30 s: pulls fail inside the window, the first retry after it works.
+    #[test]
+    fn fail_image_pull_window() {
+        let mut b2 = Bench::with_pod(app(&[], "Always"));
+        b2.control(Control::FailImagePull {
+            image: "img:1".into(),
+            until: at(30),
+        });
+        // The first pod's pull started before the fault; a second pod pulls the same image
+        // while it is cached already (no pull, no failure) so use another image.
+        let mut p = app(&[], "Always");
+        p.metadata.name = "app2".into();
+        p.metadata.uid = "u2".into();
+        p.spec.containers[0].image = "img:2".into();
+        b2.control(Control::FailImagePull {
+            image: "img:2".into(),
+            until: at(30),
+        });
+        b2.add(p);
+        let st = b2.drive(at(100));
+        let app2: Vec<(f64, String)> = st
+            .iter()
+            .filter(|(_, p)| p.metadata.name == "app2")
+            .map(|(t, p)| (secs(*t), state_of(p)))
+            .collect();
+        assert!(app2.iter().any(|(_, s)| s == "ErrImagePull"), "{app2:?}");
+        let (t, last) = app2.last().unwrap();
+        assert_eq!(last, "Running");
+        assert!(*t >= 30.0, "running only after the window: {t}");
+    }
+
+    /// The crash back-off resets when the container ran more than 10 min (2 x 300 s) since the
+    /// exit that set it: the next crash restarts at once again.
+    #[test]
+    fn crash_back_off_resets_after_ten_minutes() {
+        let mut b = Bench::with_pod(app(&[], "Always"));
+        b.drive(at(10));
+        let crash = |b: &mut Bench| {
+            b.control(Control::CrashPod {
+                namespace: "default".into(),
+                name: "app".into(),
+            })
+        };
+        // Crash at 10 s: restart at once (1 s relist). Crash again at 20 s: back-off 10 s.
+        crash(&mut b);
+        let st = b.drive(at(20));
+        let (t, p) = st.last().unwrap();
+        assert_eq!((secs(*t), state_of(p).as_str()), (11.1, "Running"));
+        let last = p.status.container_statuses[0]
+            .last_state
+            .terminated
+            .clone()
+            .unwrap();
+        assert_eq!((last.exit_code, last.reason.as_str()), (1, "Error"));
+        crash(&mut b);
+        let st = b.drive(at(40));
+        let runs: Vec<f64> = st
+            .iter()
+            .filter(|(_, p)| state_of(p) == "Running")
+            .map(|(t, _)| secs(*t))
+            .collect();
+        assert_eq!(runs, vec![30.1]);
+        // Crash at 9 min after that exit: still in the back-off window (20 s now).
+        b.drive(at(20 + 540));
+        crash(&mut b);
+        let st = b.drive(at(700));
+        let runs: Vec<f64> = st
+            .iter()
+            .filter(|(_, p)| state_of(p) == "Running")
+            .map(|(t, _)| secs(*t))
+            .collect();
+        assert_eq!(runs, vec![580.1]);
+        // Now runs 11 min, then crashes: the entry expired, restart at once, back-off 10 s.
+        b.drive(at(560 + 660));
+        crash(&mut b);
+        let st = b.drive(at(1300));
+        let runs: Vec<(f64, i32)> = st
+            .iter()
+            .filter(|(_, p)| state_of(p) == "Running")
+            .map(|(t, p)| (secs(*t), p.status.container_statuses[0].restart_count))
+            .collect();
+        assert_eq!(runs, vec![(1221.1, 4)]);
+        assert_eq!(
+            b.k.workers[&("default".into(), "app".into())]
+                .crash_backoff
+                .get(),
+            SimDuration::from_secs(10)
+        );
     }
 }

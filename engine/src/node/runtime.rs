@@ -2,6 +2,9 @@
 //! pod's sandbox and containers, and which images it already has.
 //! Models the kubelet's use of the CRI (pkg/kubelet/kuberuntime/kuberuntime_manager.go SyncPod:
 //! create the sandbox, then for each container pull the image if absent, create, start).
+//! Pulls can fail (pkg/kubelet/images/image_manager.go EnsureImageExists: ErrImagePull), either
+//! because the pod asks for it (`kubesim.io/image-pull-error: "true"`, every pull fails, even of
+//! an image already on the node) or because a `FailImagePull` fault covers the image now.
 
 use crate::api::Pod;
 use crate::sim::{Latency, SimDuration, SimRng, SimTime};
@@ -62,6 +65,15 @@ pub struct ContainerRuntime {
     /// When each pulled image is (or will be) on the node.
     pulled_at: BTreeMap<String, SimTime>,
     last_pull_end: SimTime,
+    /// Pulls of these images fail until then (the `FailImagePull` fault).
+    failing: BTreeMap<String, SimTime>,
+}
+
+/// A pull failed: when (from the call's `now`) and which image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PullFailure {
+    pub after: SimDuration,
+    pub image: String,
 }
 
 impl ContainerRuntime {
@@ -71,7 +83,69 @@ impl ContainerRuntime {
             images: images.into_iter().collect(),
             pulled_at: BTreeMap::new(),
             last_pull_end: SimTime::ZERO,
+            failing: BTreeMap::new(),
         }
+    }
+
+    /// Pulls of `image` fail until `until`.
+    pub fn fail_pulls(&mut self, image: &str, until: SimTime) {
+        self.failing.insert(image.to_string(), until);
+    }
+
+    fn pull_fails(&self, image: &str, at: SimTime) -> bool {
+        self.failing.get(image).is_some_and(|u| at < *u)
+    }
+
+    /// Time to create and start the pod's containers again (sandbox and images already there).
+    pub fn restart_containers(&self, pod: &Pod, rng: &mut SimRng) -> SimDuration {
+        pod.spec.containers.iter().fold(SimDuration::ZERO, |t, _| {
+            t + draw(&self.config.create, rng) + draw(&self.config.start, rng)
+        })
+    }
+
+    /// Like `start_pod`, but a pull can fail: with `always_fail` every image is pulled and the
+    /// pull fails; otherwise a pull of an image that a `FailImagePull` fault covers at the
+    /// pull's start fails. The failed image is not cached. `sandbox` false: the sandbox exists
+    /// (a retry after ImagePullBackOff).
+    pub fn try_start_pod(
+        &mut self,
+        pod: &Pod,
+        now: SimTime,
+        sandbox: bool,
+        always_fail: bool,
+        rng: &mut SimRng,
+    ) -> Result<SimDuration, PullFailure> {
+        let mut t = now;
+        if sandbox {
+            t += draw(&self.config.sandbox, rng);
+        }
+        for c in pod.spec.init_containers.iter().chain(&pod.spec.containers) {
+            let cached = self.pulled_at.get(&c.image).copied();
+            let present = cached.is_some() || self.images.contains(&c.image);
+            if always_fail || (!present && self.pull_fails(&c.image, t.max(self.last_pull_end))) {
+                let start = t.max(self.last_pull_end);
+                let done = start + draw(&self.config.image_pull, rng);
+                self.last_pull_end = done;
+                return Err(PullFailure {
+                    after: done.since(now),
+                    image: c.image.clone(),
+                });
+            }
+            match cached {
+                Some(ready) => t = t.max(ready),
+                None if present => {}
+                None => {
+                    let start = t.max(self.last_pull_end);
+                    let done = start + draw(&self.config.image_pull, rng);
+                    self.last_pull_end = done;
+                    self.pulled_at.insert(c.image.clone(), done);
+                    self.images.insert(c.image.clone());
+                    t = done;
+                }
+            }
+            t = t + draw(&self.config.create, rng) + draw(&self.config.start, rng);
+        }
+        Ok(t.since(now))
     }
 
     pub fn has_image(&self, image: &str) -> bool {
@@ -97,23 +171,10 @@ impl ContainerRuntime {
     /// Pulls are serialized (kubelet `serializeImagePulls`, default true): a pull starts when
     /// the previous one ends, and a container whose image is being pulled waits for it.
     pub fn start_pod(&mut self, pod: &Pod, now: SimTime, rng: &mut SimRng) -> SimDuration {
-        let mut t = now + draw(&self.config.sandbox, rng);
-        for c in pod.spec.init_containers.iter().chain(&pod.spec.containers) {
-            match self.pulled_at.get(&c.image) {
-                Some(ready) => t = t.max(*ready),
-                None if self.images.contains(&c.image) => {}
-                None => {
-                    let start = t.max(self.last_pull_end);
-                    let done = start + draw(&self.config.image_pull, rng);
-                    self.last_pull_end = done;
-                    self.pulled_at.insert(c.image.clone(), done);
-                    self.images.insert(c.image.clone());
-                    t = done;
-                }
-            }
-            t = t + draw(&self.config.create, rng) + draw(&self.config.start, rng);
+        match self.try_start_pod(pod, now, true, false, rng) {
+            Ok(d) => d,
+            Err(f) => f.after,
         }
-        t.since(now)
     }
 }
 
@@ -194,6 +255,88 @@ mod tests {
         assert_eq!(
             rt.start_pod(&pod(&["b"]), t0, &mut rng),
             SimDuration::from_millis(2130)
+        );
+    }
+
+    #[test]
+    fn failing_pulls() {
+        let cfg = RuntimeConfig {
+            sandbox: fixed(100),
+            image_pull: fixed(1000),
+            create: fixed(10),
+            start: fixed(20),
+            stop: fixed(5),
+        };
+        let mut rt = ContainerRuntime::new(cfg, ["cached:1".to_string()]);
+        let mut rng = SimRng::new(1, 1);
+        let s = |x: u64| SimTime(x * 1_000_000);
+        rt.fail_pulls("bad:1", s(100));
+        rt.fail_pulls("cached:1", s(100));
+        let fail = |ms: u64, image: &str| {
+            Err(PullFailure {
+                after: SimDuration::from_millis(ms),
+                image: image.into(),
+            })
+        };
+        // (name, image, now, sandbox, always_fail, want)
+        let cases = [
+            (
+                "fault: pull fails",
+                "bad:1",
+                s(10),
+                true,
+                false,
+                fail(1100, "bad:1"),
+            ),
+            (
+                "retry, no sandbox",
+                "bad:1",
+                s(20),
+                false,
+                false,
+                fail(1000, "bad:1"),
+            ),
+            (
+                "cached image: no pull",
+                "cached:1",
+                s(30),
+                true,
+                false,
+                Ok(SimDuration::from_millis(130)),
+            ),
+            (
+                "annotation: even cached fails",
+                "cached:1",
+                s(40),
+                true,
+                true,
+                fail(1100, "cached:1"),
+            ),
+            (
+                "fault over: pulled",
+                "bad:1",
+                s(100),
+                false,
+                false,
+                Ok(SimDuration::from_millis(1030)),
+            ),
+            (
+                "then cached",
+                "bad:1",
+                s(200),
+                true,
+                false,
+                Ok(SimDuration::from_millis(130)),
+            ),
+        ];
+        for (name, image, now, sandbox, always, want) in cases {
+            let got = rt.try_start_pod(&pod(&[image]), now, sandbox, always, &mut rng);
+            assert_eq!(got, want, "{name}");
+        }
+        // Restart: create + start per container.
+        assert_eq!(
+            rt.restart_containers(&pod(&["a", "b"]), &mut rng),
+            SimDuration::from_millis(60)
         );
     }
 }

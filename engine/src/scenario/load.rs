@@ -356,6 +356,8 @@ fn fault_problems(f: &Fault, nodes: &BTreeSet<String>, zones: &BTreeSet<String>)
         | Fault::StartKubelet { node }
         | Fault::LoseNode { node }
         | Fault::DeleteNode { node } => vec![node],
+        Fault::CrashContainer { node, .. } => vec![node],
+        Fault::FailImagePull { node, .. } => vec![node],
         Fault::Partition { nodes, .. } => nodes.iter().collect(),
         _ => vec![],
     };
