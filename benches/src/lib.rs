@@ -42,6 +42,9 @@ pub fn replicaset_flow(nodes: u32, replicas: u32) -> Scenario {
                 memory: Some(qty("128Mi")),
                 labels: BTreeMap::new(),
                 tolerations: Vec::new(),
+                annotations: BTreeMap::new(),
+                restart_policy: None,
+                ready_after: None,
             })),
             ..Default::default()
         }],

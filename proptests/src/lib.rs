@@ -91,6 +91,9 @@ impl ClusterParams {
                     memory: r.memory_mi.map(|m| qty(&format!("{m}Mi"))),
                     labels: BTreeMap::new(),
                     tolerations: Vec::new(),
+                    annotations: BTreeMap::new(),
+                    restart_policy: None,
+                    ready_after: None,
                 })),
                 ..Default::default()
             })

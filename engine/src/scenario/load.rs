@@ -420,7 +420,7 @@ fn check_create(
         c.namespace().to_string(),
         c.name().value.clone(),
     ));
-    if c.image().is_empty() {
+    if c.image().is_some_and(|i| i.is_empty()) {
         push(
             p,
             c.name(),

@@ -1,9 +1,11 @@
 //! What a scenario's short forms stand for: API objects and kubectl commands.
 
-use super::schema::{Action, Create, Strategy, TolerationSpec};
+use super::schema::{Action, Create, RestartPolicy, Strategy, TolerationSpec};
+use super::values::Dur;
 use super::values::Qty;
 use crate::api::deployment::{DeploymentStrategy, RollingUpdateDeployment};
-use crate::api::pod::{PodSpec, Toleration};
+use crate::api::pod::{PodSpec, Probe, Toleration};
+use crate::api::service::{Service, ServicePort};
 use crate::api::{
     Container, DaemonSet, Deployment, Kind, LabelSelector, Object, ObjectMeta, Pod,
     PodTemplateSpec, Quantity, ReplicaSet,
@@ -34,6 +36,36 @@ fn tolerations(t: &[TolerationSpec]) -> Vec<Toleration> {
             toleration_seconds: t.toleration_seconds,
         })
         .collect()
+}
+
+/// The pod-level settings every short form shares.
+struct PodExtras<'a> {
+    tolerations: &'a [TolerationSpec],
+    annotations: &'a BTreeMap<String, String>,
+    restart_policy: Option<RestartPolicy>,
+    ready_after: Option<Dur>,
+}
+
+impl PodExtras<'_> {
+    /// Applies the extras to a pod spec and the pod's (or template's) annotations.
+    fn apply(&self, spec: &mut PodSpec, annotations: &mut BTreeMap<String, String>) {
+        spec.tolerations = tolerations(self.tolerations);
+        annotations.extend(self.annotations.clone());
+        if let Some(r) = self.restart_policy {
+            spec.restart_policy = format!("{r:?}");
+        }
+        if let Some(d) = self.ready_after {
+            let probe = Probe {
+                initial_delay_seconds: (d.0.as_micros() / 1_000_000) as i32,
+                period_seconds: 10,
+                failure_threshold: 3,
+                success_threshold: 1,
+            };
+            for c in spec.containers.iter_mut() {
+                c.readiness_probe = Some(probe.clone());
+            }
+        }
+    }
 }
 
 /// One container named after the workload.
@@ -78,6 +110,17 @@ fn template(labels: &BTreeMap<String, String>, spec: PodSpec) -> PodTemplateSpec
     }
 }
 
+macro_rules! extras {
+    ($x:expr) => {
+        PodExtras {
+            tolerations: &$x.tolerations,
+            annotations: &$x.annotations,
+            restart_policy: $x.restart_policy,
+            ready_after: $x.ready_after,
+        }
+    };
+}
+
 /// The API object a short-form `create` stands for.
 pub fn object_for(c: &Create) -> Object {
     let ns = c.namespace();
@@ -91,8 +134,10 @@ pub fn object_for(c: &Create) -> Object {
             rs.spec.replicas = Some(r.replicas as i32);
             rs.spec.selector = LabelSelector::from_labels(&labels);
             let mut spec = pod_spec(&r.name, &r.image, r.cpu, r.memory);
-            spec.tolerations = tolerations(&r.tolerations);
-            rs.spec.template = template(&labels, spec);
+            let mut t = template(&labels, PodSpec::default());
+            extras!(r).apply(&mut spec, &mut t.metadata.annotations);
+            t.spec = spec;
+            rs.spec.template = t;
             Object::ReplicaSet(rs)
         }
         Create::Deployment(d) => {
@@ -105,8 +150,10 @@ pub fn object_for(c: &Create) -> Object {
             s.replicas = Some(d.replicas as i32);
             s.selector = LabelSelector::from_labels(&labels);
             let mut spec = pod_spec(&d.name, &d.image, d.cpu, d.memory);
-            spec.tolerations = tolerations(&d.tolerations);
-            s.template = template(&labels, spec);
+            let mut t = template(&labels, PodSpec::default());
+            extras!(d).apply(&mut spec, &mut t.metadata.annotations);
+            t.spec = spec;
+            s.template = t;
             s.strategy = match &d.strategy {
                 None => DeploymentStrategy::default(),
                 Some(Strategy::Recreate) => DeploymentStrategy {
@@ -137,22 +184,38 @@ pub fn object_for(c: &Create) -> Object {
                 ..Default::default()
             };
             ds.spec.selector = LabelSelector::from_labels(&labels);
-            ds.spec.template = template(&labels, pod_spec(&d.name, &d.image, d.cpu, d.memory));
+            let mut spec = pod_spec(&d.name, &d.image, d.cpu, d.memory);
+            let mut t = template(&labels, PodSpec::default());
+            extras!(d).apply(&mut spec, &mut t.metadata.annotations);
+            t.spec = spec;
+            ds.spec.template = t;
             Object::DaemonSet(ds)
         }
         Create::Pod(p) => {
             let mut pod = Pod {
                 metadata: meta(&p.name, ns, &p.labels),
-                spec: PodSpec {
-                    tolerations: tolerations(&p.tolerations),
-                    ..pod_spec(&p.name, &p.image, p.cpu, p.memory)
-                },
+                spec: pod_spec(&p.name, &p.image, p.cpu, p.memory),
                 ..Default::default()
             };
+            extras!(p).apply(&mut pod.spec, &mut pod.metadata.annotations);
             if let Some(n) = &p.node_name {
                 pod.spec.node_name = n.value.clone();
             }
             Object::Pod(pod)
+        }
+        Create::Service(v) => {
+            let mut svc = Service {
+                metadata: meta(&v.name, ns, &BTreeMap::new()),
+                ..Default::default()
+            };
+            svc.spec.selector = v.selector.clone();
+            svc.spec.ports = vec![ServicePort {
+                name: String::new(),
+                protocol: "TCP".into(),
+                port: i32::from(v.port),
+                target_port: i32::from(v.port),
+            }];
+            Object::Service(svc)
         }
     }
 }

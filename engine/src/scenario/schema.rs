@@ -178,6 +178,7 @@ pub enum Create {
     Deployment(DeploymentSpec),
     DaemonSet(DaemonSetSpec),
     Pod(PodSpec),
+    Service(ServiceSpec),
 }
 
 impl Create {
@@ -187,6 +188,7 @@ impl Create {
             Create::Deployment(_) => Kind::Deployment,
             Create::DaemonSet(_) => Kind::DaemonSet,
             Create::Pod(_) => Kind::Pod,
+            Create::Service(_) => Kind::Service,
         }
     }
 
@@ -196,6 +198,7 @@ impl Create {
             Create::Deployment(d) => &d.name,
             Create::DaemonSet(d) => &d.name,
             Create::Pod(p) => &p.name,
+            Create::Service(v) => &v.name,
         }
     }
 
@@ -205,16 +208,19 @@ impl Create {
             Create::Deployment(d) => d.namespace.as_deref(),
             Create::DaemonSet(d) => d.namespace.as_deref(),
             Create::Pod(p) => p.namespace.as_deref(),
+            Create::Service(v) => v.namespace.as_deref(),
         }
         .unwrap_or("default")
     }
 
-    pub fn image(&self) -> &str {
+    /// The container image (None for a Service).
+    pub fn image(&self) -> Option<&str> {
         match self {
-            Create::ReplicaSet(r) => &r.image,
-            Create::Deployment(d) => &d.image,
-            Create::DaemonSet(d) => &d.image,
-            Create::Pod(p) => &p.image,
+            Create::ReplicaSet(r) => Some(&r.image),
+            Create::Deployment(d) => Some(&d.image),
+            Create::DaemonSet(d) => Some(&d.image),
+            Create::Pod(p) => Some(&p.image),
+            Create::Service(_) => None,
         }
     }
 }
@@ -250,6 +256,17 @@ pub struct DeploymentSpec {
     /// with 300s unless the pod tolerates those taints already).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tolerations: Vec<TolerationSpec>,
+    /// Pod annotations; `kubesim.io/exit-after`, `kubesim.io/exit-code` and
+    /// `kubesim.io/image-pull-error` describe what the container does (docs/scenarios.md).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// `restartPolicy`: Always (default), OnFailure or Never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<RestartPolicy>,
+    /// A readiness probe that succeeds from this long after the container starts
+    /// (`initialDelaySeconds`, whole seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_after: Option<Dur>,
 }
 
 /// A Deployment's strategy.
@@ -279,6 +296,20 @@ pub struct DaemonSetSpec {
     pub memory: Option<Qty>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// Pod annotations; `kubesim.io/exit-after`, `kubesim.io/exit-code` and
+    /// `kubesim.io/image-pull-error` describe what the container does (docs/scenarios.md).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// `restartPolicy`: Always (default), OnFailure or Never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<RestartPolicy>,
+    /// A readiness probe that succeeds from this long after the container starts
+    /// (`initialDelaySeconds`, whole seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_after: Option<Dur>,
+    /// Tolerations besides the daemon ones the daemonset-controller adds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<TolerationSpec>,
 }
 
 /// The container of a short-form workload: one container named after the workload.
@@ -303,6 +334,17 @@ pub struct ReplicaSetSpec {
     /// with 300s unless the pod tolerates those taints already).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tolerations: Vec<TolerationSpec>,
+    /// Pod annotations; `kubesim.io/exit-after`, `kubesim.io/exit-code` and
+    /// `kubesim.io/image-pull-error` describe what the container does (docs/scenarios.md).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// `restartPolicy`: Always (default), OnFailure or Never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<RestartPolicy>,
+    /// A readiness probe that succeeds from this long after the container starts
+    /// (`initialDelaySeconds`, whole seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_after: Option<Dur>,
 }
 
 /// A bare pod.
@@ -326,6 +368,43 @@ pub struct PodSpec {
     /// with 300s unless the pod tolerates those taints already).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tolerations: Vec<TolerationSpec>,
+    /// Pod annotations; `kubesim.io/exit-after`, `kubesim.io/exit-code` and
+    /// `kubesim.io/image-pull-error` describe what the container does (docs/scenarios.md).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// `restartPolicy`: Always (default), OnFailure or Never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<RestartPolicy>,
+    /// A readiness probe that succeeds from this long after the container starts
+    /// (`initialDelaySeconds`, whole seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_after: Option<Dur>,
+}
+
+/// A pod's `restartPolicy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RestartPolicy {
+    Always,
+    OnFailure,
+    Never,
+}
+
+/// A Service in short form: a ClusterIP Service selecting pods by labels.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    pub name: Loc<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Pods with these labels back the Service.
+    pub selector: BTreeMap<String, String>,
+    /// The Service port (target port the same), default 80.
+    #[serde(default = "default_port")]
+    pub port: u16,
+}
+
+fn default_port() -> u16 {
+    80
 }
 
 /// A toleration (`v1.Toleration`): `operator` is "Equal" (default) or "Exists"; an empty
