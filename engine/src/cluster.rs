@@ -221,6 +221,7 @@ impl Cluster {
         }
         let mut injector = Injector::default();
         injector.apiserver = Some(apiserver);
+        injector.default_latency = lat;
         for pool in &scenario.cluster.node_pools {
             for name in pool.node_names() {
                 let i = injector.kubelets.len();

@@ -43,6 +43,13 @@ pub enum Fault {
     },
     /// Every node of the zone is cut off from the control plane for `duration`.
     ZoneOutage { zone: String, duration: SimDuration },
+    /// The links between these nodes and the API server have this one-way latency for
+    /// `duration` (then the cluster's default again).
+    LinkLatency {
+        nodes: Vec<String>,
+        latency: Latency,
+        duration: SimDuration,
+    },
     /// The containers of pod `pod` (namespace `default`) on the node exit now with code 1, as if
     /// they crashed; the kubelet restarts them per the pod's restartPolicy.
     CrashContainer { node: String, pod: String },
@@ -66,6 +73,7 @@ impl Fault {
             Fault::DeleteNode { .. } => "DeleteNode",
             Fault::Partition { .. } => "Partition",
             Fault::ZoneOutage { .. } => "ZoneOutage",
+            Fault::LinkLatency { .. } => "LinkLatency",
             Fault::CrashContainer { .. } => "CrashContainer",
             Fault::FailImagePull { .. } => "FailImagePull",
         }
@@ -91,7 +99,9 @@ impl Fault {
 /// When a fault ends, for faults with a duration that the injector itself undoes.
 pub fn end_of(fault: &Fault) -> Option<SimDuration> {
     match fault {
-        Fault::Partition { duration, .. } | Fault::ZoneOutage { duration, .. } => Some(*duration),
+        Fault::Partition { duration, .. }
+        | Fault::ZoneOutage { duration, .. }
+        | Fault::LinkLatency { duration, .. } => Some(*duration),
         _ => None,
     }
 }
@@ -111,6 +121,8 @@ pub struct Injector {
     pub kubelets: BTreeMap<String, ActorId>,
     /// kube-proxy actor of each node.
     pub proxies: BTreeMap<String, ActorId>,
+    /// The cluster's link latency (what a LinkLatency fault returns to).
+    pub default_latency: Latency,
     /// Nodes of each zone.
     pub zones: BTreeMap<String, Vec<String>>,
     /// How many partitions cut each actor off now.
@@ -149,6 +161,7 @@ impl Injector {
             | Fault::DeleteNode { node } => node.clone(),
             Fault::Partition { nodes, .. } => nodes.join(","),
             Fault::ZoneOutage { zone, .. } => zone.clone(),
+            Fault::LinkLatency { nodes, .. } => nodes.join(","),
             Fault::CrashContainer { node, pod } => format!("{node}/{pod}"),
             Fault::FailImagePull { node, .. } => node.clone(),
         }
@@ -267,6 +280,12 @@ impl Injector {
             // The deletion itself is a kubectl command at the same time.
             (Fault::DeleteNode { .. }, true) => {}
             (Fault::Partition { nodes, .. }, b) => self.cut(sim, nodes, b),
+            (Fault::LinkLatency { nodes, latency, .. }, b) => {
+                let l = if b { *latency } else { self.default_latency };
+                for k in nodes.iter().flat_map(|n| self.node_actors(n)) {
+                    sim.network_mut().set_latency(k, l);
+                }
+            }
             (Fault::ZoneOutage { zone, .. }, b) => {
                 let nodes = self.zones.get(zone).cloned().unwrap_or_default();
                 self.cut(sim, &nodes, b);

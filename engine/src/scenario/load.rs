@@ -358,7 +358,7 @@ fn fault_problems(f: &Fault, nodes: &BTreeSet<String>, zones: &BTreeSet<String>)
         | Fault::DeleteNode { node } => vec![node],
         Fault::CrashContainer { node, .. } => vec![node],
         Fault::FailImagePull { node, .. } => vec![node],
-        Fault::Partition { nodes, .. } => nodes.iter().collect(),
+        Fault::Partition { nodes, .. } | Fault::LinkLatency { nodes, .. } => nodes.iter().collect(),
         _ => vec![],
     };
     let mut out: Vec<String> = named

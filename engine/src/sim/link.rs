@@ -9,7 +9,7 @@ use super::rng::{link_stream, SimRng};
 use super::time::{SimDuration, SimTime};
 
 /// One-way latency drawn uniformly from `[min, max]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Latency {
     pub min: SimDuration,
