@@ -10,7 +10,7 @@ use super::expectations::Expectations;
 use crate::api::{Kind, ListOptions, Msg, Object, ObjectRef, Pod, ReplicaSet, Response};
 use crate::client::{ApiClient, Delta, Informer, WorkQueue};
 use crate::sim::{Actor, Context, Input, SimDuration, SimTime};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 const TIMER_SYNC: u64 = 1;
@@ -59,6 +59,9 @@ pub struct ReplicaSetController {
     sync_timer_set: bool,
     creating: BTreeMap<String, SlowStart>,
     pending: BTreeMap<u64, Pending>,
+    /// Keys whose status write is unanswered, and keys that changed meanwhile.
+    status_in_flight: BTreeSet<String>,
+    dirty: BTreeSet<String>,
 }
 
 /// What the status counts need to know of one owned pod.
@@ -127,6 +130,8 @@ impl ReplicaSetController {
             sync_timer_set: false,
             creating: BTreeMap::new(),
             pending: BTreeMap::new(),
+            status_in_flight: BTreeSet::new(),
+            dirty: BTreeSet::new(),
         }
     }
 
@@ -305,6 +310,13 @@ impl ReplicaSetController {
     }
 
     fn sync(&mut self, key: &str, cx: &mut Context<'_, Msg>) {
+        // A sync blocks on its status write upstream (the worker waits for the API call and
+        // the work queue never runs one key twice at once): events meanwhile mark the key
+        // dirty and it syncs again once the write is answered.
+        if self.status_in_flight.contains(key) {
+            self.dirty.insert(key.to_string());
+            return;
+        }
         let (ns, name) = key.split_once('/').expect("keys are namespace/name");
         let Some(Object::ReplicaSet(rs)) = self.sets.get(ns, name).map(|o| o.as_ref()) else {
             self.expectations.forget(key);
@@ -463,6 +475,7 @@ impl ReplicaSetController {
         new.status = status;
         let id = self.client.update_status(cx, Object::ReplicaSet(new));
         self.pending.insert(id, Pending::Status(key.to_string()));
+        self.status_in_flight.insert(key.to_string());
     }
 
     fn on_response(&mut self, resp: Box<Response>, cx: &mut Context<'_, Msg>) {
@@ -483,9 +496,17 @@ impl ReplicaSetController {
                 self.requeue_after_failure(key, cx);
             }
             Some(Pending::Status(key)) if resp.result.is_err() => {
+                self.status_in_flight.remove(&key);
+                self.dirty.remove(&key);
                 self.requeue_after_failure(key, cx)
             }
-            Some(Pending::Delete(_) | Pending::Status(_)) | None => {}
+            Some(Pending::Status(key)) => {
+                self.status_in_flight.remove(&key);
+                if self.dirty.remove(&key) {
+                    self.enqueue(key, cx);
+                }
+            }
+            Some(Pending::Delete(_)) | None => {}
         }
     }
 }
