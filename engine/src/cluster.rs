@@ -306,7 +306,7 @@ impl Cluster {
             }
         }
         // Stable: steps at the same time keep the file order, ends after begins.
-        faults.sort_by_key(|(t, s)| (*t, matches!(s, Step::Begin(_))));
+        faults.sort_by_key(|(t, s)| (*t, matches!(s, Step::End(_))));
         faults.retain(|(t, _)| *t <= end);
         let mut points: BTreeSet<SimTime> = chk.points();
         points.extend(faults.iter().map(|(t, _)| *t));
@@ -499,10 +499,22 @@ impl Report {
         let mut startup_latencies = Vec::new();
         for o in store.list(Kind::Pod, None) {
             if let Object::Pod(p) = o.as_ref() {
-                let created = p.metadata.creation_timestamp;
-                let ready = p.condition("Ready").filter(|c| c.status == "True");
-                if let (Some(c), Some(r)) = (created, ready.and_then(|r| r.last_transition_time)) {
-                    startup_latencies.push(r.0.since(c.0));
+                // The SLI: creation to every container reported started (pods that never
+                // restarted; a restart's startedAt is not the start-up's).
+                let statuses = &p.status.container_statuses;
+                let started = statuses
+                    .iter()
+                    .map(|c| c.state.running.as_ref().and_then(|r| r.started_at))
+                    .collect::<Option<Vec<_>>>()
+                    .and_then(|v| v.into_iter().max());
+                let fresh = statuses.iter().all(|c| c.restart_count == 0);
+                if let (Some(c), Some(s), true, false) = (
+                    p.metadata.creation_timestamp,
+                    started,
+                    fresh,
+                    statuses.is_empty(),
+                ) {
+                    startup_latencies.push(s.0.since(c.0));
                 }
                 let phase = if p.metadata.deletion_timestamp.is_some() {
                     "Terminating".to_string()

@@ -99,10 +99,17 @@ impl Command {
                 namespace,
                 name,
                 propagation,
-            } => match propagation {
-                Some(p) => format!("delete {kind} {namespace}/{name} --cascade={p}"),
-                None => format!("delete {kind} {namespace}/{name}"),
-            },
+            } => {
+                let target = if namespace.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{namespace}/{name}")
+                };
+                match propagation {
+                    Some(p) => format!("delete {kind} {target} --cascade={p}"),
+                    None => format!("delete {kind} {target}"),
+                }
+            }
         }
     }
 }

@@ -47,7 +47,7 @@ impl Report {
             };
             let _ = writeln!(
                 s,
-                "pod start-up latency (creation to Ready, {} pods): p50 {}, p99 {} (SLO p99 <= 5s: {slo})",
+                "pod start-up latency (creation to containers started, {} pods): p50 {}, p99 {} (SLO p99 <= 5s: {slo})",
                 l.len(),
                 pct(50),
                 p99

@@ -379,6 +379,21 @@ fn fault_problems(f: &Fault, nodes: &BTreeSet<String>, zones: &BTreeSet<String>)
             ));
         }
     }
+    let duration = match f {
+        Fault::Partition { duration, .. }
+        | Fault::ZoneOutage { duration, .. }
+        | Fault::LinkLatency { duration, .. }
+        | Fault::ApiServerDown { duration }
+        | Fault::StoreLatency { duration, .. }
+        | Fault::FailImagePull { duration, .. } => Some(*duration),
+        _ => None,
+    };
+    if duration.is_some_and(|d| d == crate::sim::SimDuration::ZERO) {
+        out.push(format!(
+            "fault {}: expected a positive duration, found 0s",
+            f.type_name()
+        ));
+    }
     if let Fault::Partition { nodes: ns, .. } = f {
         if ns.is_empty() {
             out.push("fault Partition: expected at least one node".into());

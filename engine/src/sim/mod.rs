@@ -195,6 +195,8 @@ impl<M: Bounce + 'static> Sim<M> {
             }
             Envelope::Message { to, from, msg } => (to, Input::Message { from, msg }),
             Envelope::Timer { to, tag } => (to, Input::Timer { id, tag }),
+            // A sender that stopped meanwhile sends nothing more.
+            Envelope::Deferred { from, .. } if !self.slots[from.index()].running => return true,
             Envelope::Deferred { to, from, msg } => {
                 // Its wait at the sender is over: onto the link, or back if the link is cut.
                 match self.network.delivery(time, from, to) {
