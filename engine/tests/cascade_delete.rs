@@ -1,28 +1,11 @@
 //! The trace of scenarios/cascade-delete.ron shows each propagation policy's order.
 
-use kubesim::cluster::{Cluster, RunOptions};
-use kubesim::scenario::load_file;
-use kubesim::sim::Trace;
+mod common;
+
 use serde_json::Value;
-use std::path::PathBuf;
 
 fn trace() -> Vec<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/cascade-delete.ron");
-    let mut c = Cluster::new(
-        &load_file(&path).unwrap(),
-        RunOptions {
-            seed: None,
-            trace: Trace::new().keeping_lines(),
-        },
-    );
-    assert!(c.run(None).passed());
-    c.sim()
-        .trace()
-        .lines()
-        .unwrap()
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::trace_of("cascade-delete.ron")
 }
 
 /// Sequence numbers of the lines matching (verb, kind, name prefix).

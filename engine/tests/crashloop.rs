@@ -1,30 +1,13 @@
 //! The trace of scenarios/crashloop.ron shows CrashLoopBackOff's back-off sequence.
 
-use kubesim::cluster::{Cluster, RunOptions};
-use kubesim::scenario::load_file;
-use kubesim::sim::Trace;
-use serde_json::Value;
-use std::path::PathBuf;
+mod common;
 
 #[test]
 fn crash_loop_back_off_doubles_to_five_minutes() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/crashloop.ron");
-    let mut c = Cluster::new(
-        &load_file(&path).unwrap(),
-        RunOptions {
-            seed: None,
-            trace: Trace::new().keeping_lines(),
-        },
-    );
-    assert!(c.run(None).passed());
+    let trace = common::trace_of("crashloop.ron");
     // (time, state, restartCount) of every status write of the crashing pod.
-    let states: Vec<(u64, String, u64)> = c
-        .sim()
-        .trace()
-        .lines()
-        .unwrap()
+    let states: Vec<(u64, String, u64)> = trace
         .iter()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|v| v["name"] == "crasher" && v["verb"] == "patch")
         .map(|v| {
             let cs = &v["object"]["status"]["containerStatuses"][0];

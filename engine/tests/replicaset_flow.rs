@@ -1,31 +1,13 @@
 //! The trace of scenarios/replicaset-flow.ron shows the ReplicaSet flow's steps in order
 //! (../shared/KUBERNETES.md "Who talks to whom").
 
-use kubesim::cluster::{Cluster, RunOptions};
-use kubesim::scenario::load_file;
-use kubesim::sim::Trace;
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 fn trace() -> Vec<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/replicaset-flow.ron");
-    let s = load_file(&path).unwrap();
-    let mut c = Cluster::new(
-        &s,
-        RunOptions {
-            seed: None,
-            trace: Trace::new().keeping_lines(),
-        },
-    );
-    assert!(c.run(None).passed());
-    c.sim()
-        .trace()
-        .lines()
-        .unwrap()
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::trace_of("replicaset-flow.ron")
 }
 
 #[test]

@@ -1,0 +1,32 @@
+//! Helpers shared by the integration tests.
+
+use kubesim::cluster::{Cluster, RunOptions};
+use kubesim::scenario::load_file;
+use kubesim::sim::Trace;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// Runs a shipped scenario (a file name under scenarios/), asserts it passes, and returns its
+/// trace lines parsed.
+pub fn trace_of(file: &str) -> Vec<Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(file);
+    let scenario = load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut c = Cluster::new(
+        &scenario,
+        RunOptions {
+            seed: None,
+            trace: Trace::new().keeping_lines(),
+        },
+    );
+    let report = c.run(None);
+    assert!(report.passed(), "{}", report.summary(None));
+    c.sim()
+        .trace()
+        .lines()
+        .expect("lines are kept")
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("trace lines are JSON"))
+        .collect()
+}
