@@ -6,7 +6,7 @@
 use super::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use std::collections::HashSet;
+use std::collections::HashSet; // lookup only
 
 /// Identifies one scheduled event (its sequence number); used to cancel timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,7 +41,7 @@ pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
     /// Sequence numbers of cancelled, still-queued events (lookup only, never iterated).
-    cancelled: HashSet<u64>,
+    cancelled: HashSet<u64>, // lookup only
 }
 
 impl<E> Default for EventQueue<E> {
@@ -55,7 +55,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             heap: BinaryHeap::new(),
             next_seq: 0,
-            cancelled: HashSet::new(),
+            cancelled: HashSet::new(), // lookup only
         }
     }
 
