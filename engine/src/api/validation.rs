@@ -26,6 +26,37 @@ fn validate_pod_spec(spec: &PodSpec, path: &str, errs: &mut Vec<String>) {
     if spec.containers.is_empty() {
         errs.push(format!("{path}.containers: Required value"));
     }
+    // ValidateTolerations (the operator and key/value rules).
+    for (i, t) in spec.tolerations.iter().enumerate() {
+        let tp = format!("{path}.tolerations[{i}]");
+        match t.operator.as_str() {
+            "" | "Equal" | "Lt" | "Gt" => {
+                if t.key.is_empty() {
+                    errs.push(format!(
+                        "{tp}.operator: Invalid value: \"{}\": operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+                        t.operator
+                    ));
+                }
+            }
+            "Exists" => {
+                if !t.value.is_empty() {
+                    errs.push(format!(
+                        "{tp}.operator: Invalid value: \"{}\": value must be empty when `operator` is 'Exists'",
+                        t.value
+                    ));
+                }
+            }
+            other => errs.push(format!(
+                "{tp}.operator: Unsupported value: \"{other}\": supported values: \"Equal\", \"Exists\""
+            )),
+        }
+        if t.toleration_seconds.is_some() && !t.effect.is_empty() && t.effect != "NoExecute" {
+            errs.push(format!(
+                "{tp}.effect: Invalid value: \"{}\": effect must be 'NoExecute' when `tolerationSeconds` is set",
+                t.effect
+            ));
+        }
+    }
     let groups = [
         ("initContainers", &spec.init_containers),
         ("containers", &spec.containers),
@@ -240,5 +271,67 @@ mod tests {
             validate(&Object::Pod(p)),
             ["spec.containers[0].image: Required value"]
         );
+    }
+
+    /// validation_test.go TestValidateTolerations, the cases kubesim models.
+    #[test]
+    fn tolerations_table() {
+        use crate::api::pod::Toleration;
+        let t = |key: &str, op: &str, value: &str, effect: &str, secs: Option<i64>| Toleration {
+            key: key.into(),
+            operator: op.into(),
+            value: value.into(),
+            effect: effect.into(),
+            toleration_seconds: secs,
+        };
+        let cases = [
+            ("exists with empty key", t("", "Exists", "", "", None), None),
+            (
+                "equal with a key",
+                t("k", "Equal", "v", "NoSchedule", None),
+                None,
+            ),
+            (
+                "empty operator means Equal",
+                t("k", "", "v", "", None),
+                None,
+            ),
+            (
+                "empty key needs Exists",
+                t("", "Equal", "v", "", None),
+                Some("operator must be Exists when `key` is empty"),
+            ),
+            (
+                "Exists takes no value",
+                t("k", "Exists", "v", "", None),
+                Some("value must be empty when `operator` is 'Exists'"),
+            ),
+            (
+                "unknown operator",
+                t("k", "Sometimes", "", "", None),
+                Some("Unsupported value: \"Sometimes\""),
+            ),
+            (
+                "seconds need NoExecute",
+                t("k", "Exists", "", "NoSchedule", Some(5)),
+                Some("effect must be 'NoExecute' when `tolerationSeconds` is set"),
+            ),
+        ];
+        for (name, tol, want) in cases {
+            let mut p = Pod::default();
+            p.metadata.name = "p".into();
+            p.metadata.namespace = "default".into();
+            p.spec.containers.push(Container {
+                name: "c".into(),
+                image: "i".into(),
+                ..Default::default()
+            });
+            p.spec.tolerations.push(tol);
+            let errs = validate(&Object::Pod(p));
+            match want {
+                None => assert!(errs.is_empty(), "{name}: {errs:?}"),
+                Some(w) => assert!(errs.len() == 1 && errs[0].contains(w), "{name}: {errs:?}"),
+            }
+        }
     }
 }

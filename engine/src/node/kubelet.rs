@@ -1251,10 +1251,12 @@ impl Kubelet {
         self.track(id, Pending::RegisterNode);
     }
 
+    /// After registration: pods, the Lease, and node status at once (syncNodeStatus runs at
+    /// start-up, then every nodeStatusUpdateFrequency).
     fn registered(&mut self, cx: &mut Context<'_, Msg>) {
         self.pods.start(&mut self.client, cx);
         self.sync_lease(cx);
-        cx.set_timer(self.config.node_status_update_frequency, TIMER_NODE_STATUS);
+        self.sync_node_status(cx);
     }
 }
 
