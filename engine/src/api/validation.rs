@@ -273,7 +273,7 @@ mod tests {
         );
     }
 
-    /// validation_test.go TestValidateTolerations, the cases kubesim models.
+    /// Shaped after the toleration cases of validation_test.go (ValidateTolerations).
     #[test]
     fn tolerations_table() {
         use crate::api::pod::Toleration;
