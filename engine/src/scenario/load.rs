@@ -371,11 +371,13 @@ fn fault_problems(f: &Fault, nodes: &BTreeSet<String>, zones: &BTreeSet<String>)
             out.push(format!("fault ZoneOutage: no node pool in zone {zone:?}"));
         }
     }
-    if let Fault::StoreLatency { latency, .. } = f {
+    if let Fault::StoreLatency { latency, .. } | Fault::LinkLatency { latency, .. } = f {
         if latency.min > latency.max {
             out.push(format!(
-                "fault StoreLatency: latency min {} is above max {}",
-                latency.min, latency.max
+                "fault {}: latency min {} is above max {}",
+                f.type_name(),
+                latency.min,
+                latency.max
             ));
         }
     }
