@@ -9,7 +9,7 @@ use crate::controllers::endpointslice::{
     EndpointSliceController, NAME as ENDPOINTSLICE_CONTROLLER,
 };
 use crate::controllers::garbagecollector::GarbageCollector;
-use crate::controllers::nodelifecycle::{NodeLifecycleConfig, NodeLifecycleController};
+use crate::controllers::nodelifecycle::{Millionths, NodeLifecycleConfig, NodeLifecycleController};
 use crate::controllers::podgc::{PodGC, PodGCConfig};
 use crate::controllers::tainteviction::TaintEvictionController;
 use crate::controllers::{ReplicaSetConfig, ReplicaSetController};
@@ -85,6 +85,49 @@ fn apiserver_config(s: &Scenario) -> ApiServerConfig {
     c
 }
 
+/// The controller-manager client's rate limit and the node lifecycle controller's settings.
+fn controller_manager_config(s: &Scenario) -> (RateLimit, NodeLifecycleConfig) {
+    let mut limit = RateLimit::CONTROLLER_MANAGER;
+    let mut nlc = NodeLifecycleConfig::default();
+    let Some(c) = &s.cluster.controller_manager else {
+        return (limit, nlc);
+    };
+    limit.qps = c.kube_api_qps.map_or(limit.qps, |q| q.get());
+    limit.burst = c.kube_api_burst.unwrap_or(limit.burst);
+    let dur = |d: &Option<crate::scenario::Dur>, dst: &mut SimDuration| {
+        if let Some(d) = d {
+            *dst = d.0;
+        }
+    };
+    dur(&c.node_monitor_period, &mut nlc.node_monitor_period);
+    dur(
+        &c.node_monitor_grace_period,
+        &mut nlc.node_monitor_grace_period,
+    );
+    dur(
+        &c.node_startup_grace_period,
+        &mut nlc.node_startup_grace_period,
+    );
+    let rate = |v: &Option<crate::scenario::Decimal>, dst: &mut Millionths| {
+        if let Some(r) = v {
+            *dst = r.0;
+        }
+    };
+    rate(&c.node_eviction_rate, &mut nlc.node_eviction_rate);
+    rate(
+        &c.secondary_node_eviction_rate,
+        &mut nlc.secondary_node_eviction_rate,
+    );
+    rate(
+        &c.unhealthy_zone_threshold,
+        &mut nlc.unhealthy_zone_threshold,
+    );
+    if let Some(n) = c.large_cluster_size_threshold {
+        nlc.large_cluster_size_threshold = n;
+    }
+    (limit, nlc)
+}
+
 fn runtime_config(s: &Scenario) -> RuntimeConfig {
     let mut runtime = RuntimeConfig::default();
     if let Some(r) = &s.cluster.runtime {
@@ -119,9 +162,8 @@ impl Cluster {
         );
         sim.network_mut().set_hub(apiserver);
         let client = ApiClient::new(apiserver);
-        let kcm = client
-            .clone()
-            .with_rate_limit(RateLimit::CONTROLLER_MANAGER);
+        let (kcm_limit, nlc_config) = controller_manager_config(scenario);
+        let kcm = client.clone().with_rate_limit(kcm_limit);
 
         let commands = commands_for(&scenario.actions);
         let kubectl = sim.add_actor(KUBECTL, Box::new(Kubectl::new(client.clone(), commands)));
@@ -157,10 +199,7 @@ impl Cluster {
         ));
         let node_lifecycle = sim.add_actor(
             NODE_LIFECYCLE_CONTROLLER,
-            Box::new(NodeLifecycleController::new(
-                kcm.clone(),
-                NodeLifecycleConfig::default(),
-            )),
+            Box::new(NodeLifecycleController::new(kcm.clone(), nlc_config)),
         );
         control_plane.push(node_lifecycle);
         control_plane.push(sim.add_actor(

@@ -228,6 +228,13 @@ fn check(s: &Scenario) -> Problems {
             ));
         }
     }
+    if let Some(c) = &s.cluster.controller_manager {
+        if c.node_monitor_period
+            .is_some_and(|d| d.0 == SimDuration::ZERO)
+        {
+            p.push((0, "cluster.controller_manager.node_monitor_period: expected a positive duration, found 0s".into()));
+        }
+    }
     for (field, l) in latencies {
         if let Some(l) = l.filter(|l| l.min > l.max) {
             p.push((0, format!("{field}: min {} is above max {}", l.min, l.max)));

@@ -10,4 +10,4 @@ pub mod values;
 pub use load::{load_file, parse_str, validate, ScenarioError, ScenarioErrors};
 pub use loc::Loc;
 pub use schema::*;
-pub use values::{Dur, Qty};
+pub use values::{Decimal, Dur, Qty};

@@ -4,7 +4,7 @@
 //! errors about them carry the file position.
 
 use super::loc::Loc;
-use super::values::{Dur, Qty};
+use super::values::{Decimal, Dur, Qty};
 use crate::api::{IntOrString, Kind};
 use crate::faults::Fault;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
@@ -44,6 +44,41 @@ pub struct ClusterSpec {
     pub runtime: Option<RuntimeSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apiserver: Option<ApiServerSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller_manager: Option<ControllerManagerSpec>,
+}
+
+/// kube-controller-manager flags; each left out keeps upstream's default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControllerManagerSpec {
+    /// `--kube-api-qps` of each controller's client (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kube_api_qps: Option<std::num::NonZeroU32>,
+    /// `--kube-api-burst` (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kube_api_burst: Option<u32>,
+    /// `--node-monitor-period` (default 5s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_monitor_period: Option<Dur>,
+    /// `--node-monitor-grace-period` (default 50s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_monitor_grace_period: Option<Dur>,
+    /// `--node-startup-grace-period` (default 1m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_startup_grace_period: Option<Dur>,
+    /// `--node-eviction-rate`, nodes per second as a decimal string (default "0.1").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_eviction_rate: Option<Decimal>,
+    /// `--secondary-node-eviction-rate` (default "0.01").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_node_eviction_rate: Option<Decimal>,
+    /// `--unhealthy-zone-threshold` (default "0.55").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unhealthy_zone_threshold: Option<Decimal>,
+    /// `--large-cluster-size-threshold` (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub large_cluster_size_threshold: Option<u32>,
 }
 
 /// API server settings; each left out keeps its default.

@@ -2,6 +2,7 @@
 //! quantities ("500m", "16Gi").
 
 use crate::api::Quantity;
+use crate::controllers::nodelifecycle::Millionths;
 use crate::sim::{format_duration, parse_duration, SimDuration};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -81,5 +82,32 @@ impl<'de> Deserialize<'de> for Qty {
             )));
         }
         Ok(Qty(q))
+    }
+}
+
+/// A non-negative decimal written as a string ("0.1", "0.55"), as kube-controller-manager's
+/// float flags take it; kept exact as millionths.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Decimal(pub Millionths);
+
+impl Serialize for Decimal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Decimal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Decimal;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a decimal string such as \"0.1\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
+                v.parse().map(Decimal).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
     }
 }
