@@ -16,6 +16,7 @@ use crate::controllers::{ReplicaSetConfig, ReplicaSetController};
 use crate::faults::{self, Injector, Step};
 use crate::node::kubeproxy::{KubeProxy, KubeProxyConfig};
 use crate::node::{Kubelet, KubeletConfig, RuntimeConfig};
+use crate::report::FaultTimeline;
 use crate::scenario::expect::{ExpectationResult, Outcome, When};
 use crate::scenario::objects::commands_for;
 use crate::scenario::{Expectation, LatencySpec, Scenario};
@@ -350,6 +351,7 @@ impl Cluster {
         let mut points: BTreeSet<SimTime> = chk.points();
         points.extend(faults.iter().map(|(t, _)| *t));
         let mut injector = std::mem::take(&mut self.injector);
+        let mut timelines: Vec<FaultTimeline> = Vec::new();
         chk.observe(self.store(), SimTime::ZERO);
         loop {
             let next_point = points.first().copied().unwrap_or(end);
@@ -359,8 +361,13 @@ impl Cluster {
                     while self.sim.next_time() == Some(t) {
                         self.sim.step();
                     }
-                    if self.sim.trace().len() != writes && chk.watching() {
-                        chk.observe(self.store(), t);
+                    if self.sim.trace().len() != writes {
+                        if chk.watching() {
+                            chk.observe(self.store(), t);
+                        }
+                        for f in timelines.iter_mut().filter(|f| f.open()) {
+                            f.observe(self.store(), t);
+                        }
                     }
                 }
                 _ => {
@@ -370,6 +377,18 @@ impl Cluster {
                     }
                     for (_, step) in faults.iter().filter(|(t, _)| *t == next_point) {
                         injector.apply(&mut self.sim, step);
+                        if let Step::Begin(f) = step {
+                            if let Some(nodes) = injector.lost_nodes(f) {
+                                let name = format!("{} {}", f.type_name(), nodes.join(","));
+                                let mut tl = FaultTimeline::new(
+                                    name,
+                                    next_point,
+                                    nodes.into_iter().collect(),
+                                );
+                                tl.begin(self.store());
+                                timelines.push(tl);
+                            }
+                        }
                     }
                     chk.at_point(self.store(), next_point);
                 }
@@ -379,7 +398,9 @@ impl Cluster {
         self.injector = injector;
         chk.finish(self.store(), end, end >= run_end);
         let results = chk.results();
-        Report::new(self, end, results)
+        let mut report = Report::new(self, end, results);
+        report.faults = timelines;
+        report
     }
 }
 
@@ -526,6 +547,8 @@ pub struct Report {
     pub startup_latencies: Vec<SimDuration>,
     /// The node lifecycle controller's zone states over the run: (when, zone, state).
     pub zone_history: Vec<(SimTime, String, String)>,
+    /// Recovery timelines of the faults that took nodes away, in the order they began.
+    pub faults: Vec<FaultTimeline>,
     pub expectations: Vec<ExpectationResult>,
     pub kubectl_errors: Vec<CommandError>,
     pub digest: String,
@@ -586,6 +609,7 @@ impl Report {
                         .collect()
                 })
                 .unwrap_or_default(),
+            faults: Vec::new(),
             expectations,
             kubectl_errors: c.kubectl_errors(),
             digest: c.sim().trace().digest(),

@@ -150,6 +150,19 @@ impl Injector {
         });
     }
 
+    /// The nodes a fault takes away from the control plane (the kubelet stops, the machine is
+    /// lost, or its links are cut); None for other faults.
+    pub fn lost_nodes(&self, fault: &Fault) -> Option<Vec<String>> {
+        match fault {
+            Fault::StopKubelet { node } | Fault::LoseNode { node } => Some(vec![node.clone()]),
+            Fault::Partition { nodes, .. } => Some(nodes.clone()),
+            Fault::ZoneOutage { zone, .. } => {
+                Some(self.zones.get(zone).cloned().unwrap_or_default())
+            }
+            _ => None,
+        }
+    }
+
     fn target_name(&self, fault: &Fault, sim: &Sim<Msg>) -> String {
         match fault {
             Fault::ApiServerDown { .. } | Fault::StoreLatency { .. } | Fault::Compact => self

@@ -1,7 +1,10 @@
 //! Rendering a run's [`Report`] for people: the summary `kubesim run` prints.
 
+mod fault_timeline;
+
 pub use crate::cluster::Report;
 pub use crate::scenario::expect::{ExpectationResult, Outcome};
+pub use fault_timeline::FaultTimeline;
 
 use crate::sim::SimDuration;
 use std::collections::BTreeMap;
@@ -64,6 +67,9 @@ impl Report {
         for (z, changes) in zones {
             let z = if z.is_empty() { "(no zone)" } else { z };
             let _ = writeln!(s, "zone {z}: {}", changes.join(", "));
+        }
+        for f in &self.faults {
+            let _ = writeln!(s, "{}", f.line());
         }
         if phases.is_empty() {
             let _ = writeln!(s, "pods: 0");
