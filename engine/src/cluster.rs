@@ -143,6 +143,13 @@ fn runtime_config(s: &Scenario) -> RuntimeConfig {
                 *dst = latency(l);
             }
         }
+        let bytes = |q: &crate::scenario::Qty| u64::try_from(q.0.value()).unwrap_or(0);
+        runtime.pull_bandwidth = r.pull_bandwidth.as_ref().map_or(0, bytes);
+        runtime.image_sizes = r
+            .image_sizes
+            .iter()
+            .map(|(i, q)| (i.clone(), bytes(q)))
+            .collect();
     }
     runtime
 }

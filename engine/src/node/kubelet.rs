@@ -1374,6 +1374,7 @@ mod tests {
                 create: fixed(50),
                 start: fixed(50),
                 stop: fixed(200),
+                ..RuntimeConfig::default()
             };
             Bench {
                 h: Harness::new(&["kube-apiserver", "kubelet/n1"], ME, 1),

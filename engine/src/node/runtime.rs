@@ -23,6 +23,10 @@ pub struct RuntimeConfig {
     pub start: Latency,
     /// StopContainer after SIGTERM (capped by the pod's grace period).
     pub stop: Latency,
+    /// Image sizes in bytes; a pull of a listed image also takes size / `pull_bandwidth`.
+    pub image_sizes: BTreeMap<String, u64>,
+    /// Bytes per second a node downloads; 0 when sizes are not modelled.
+    pub pull_bandwidth: u64,
 }
 
 impl Default for RuntimeConfig {
@@ -49,12 +53,29 @@ impl Default for RuntimeConfig {
                 min: ms(50),
                 max: ms(300),
             },
+            image_sizes: BTreeMap::new(),
+            pull_bandwidth: 0,
         }
     }
 }
 
 fn draw(l: &Latency, rng: &mut SimRng) -> SimDuration {
     SimDuration(rng.uniform(l.min.0, l.max.0))
+}
+
+impl RuntimeConfig {
+    /// A pull of `image`: the drawn `image_pull` latency (registry round trips, unpacking) plus,
+    /// for an image of known size, its download at `pull_bandwidth`.
+    fn pull_time(&self, image: &str, rng: &mut SimRng) -> SimDuration {
+        let base = draw(&self.image_pull, rng);
+        match self.image_sizes.get(image) {
+            Some(&bytes) if self.pull_bandwidth > 0 => {
+                let us = u128::from(bytes) * 1_000_000 / u128::from(self.pull_bandwidth);
+                base + SimDuration(u64::try_from(us).unwrap_or(u64::MAX))
+            }
+            _ => base,
+        }
+    }
 }
 
 /// One node's runtime: its configuration and image cache.
@@ -124,7 +145,7 @@ impl ContainerRuntime {
             let present = cached.is_some() || self.images.contains(&c.image);
             if always_fail || (!present && self.pull_fails(&c.image, t.max(self.last_pull_end))) {
                 let start = t.max(self.last_pull_end);
-                let done = start + draw(&self.config.image_pull, rng);
+                let done = start + self.config.pull_time(&c.image, rng);
                 self.last_pull_end = done;
                 return Err(PullFailure {
                     after: done.since(now),
@@ -136,7 +157,7 @@ impl ContainerRuntime {
                 None if present => {}
                 None => {
                     let start = t.max(self.last_pull_end);
-                    let done = start + draw(&self.config.image_pull, rng);
+                    let done = start + self.config.pull_time(&c.image, rng);
                     self.last_pull_end = done;
                     self.pulled_at.insert(c.image.clone(), done);
                     self.images.insert(c.image.clone());
@@ -207,6 +228,7 @@ mod tests {
             create: fixed(10),
             start: fixed(20),
             stop: fixed(5),
+            ..RuntimeConfig::default()
         };
         let mut rt = ContainerRuntime::new(cfg, ["cached:1".to_string()]);
         let mut rng = SimRng::new(1, 1);
@@ -229,6 +251,28 @@ mod tests {
         assert!(rt.has_image("redis:7"));
     }
 
+    /// Pull time = drawn latency + size / bandwidth, for images of known size only.
+    #[test]
+    fn pull_time_adds_size_over_bandwidth() {
+        let mut sized = RuntimeConfig {
+            image_pull: fixed(1000),
+            ..RuntimeConfig::default()
+        };
+        sized.image_sizes.insert("big:1".into(), 100 << 20);
+        let cases = [
+            ("no bandwidth: size ignored", 0, "big:1", 1000),
+            ("100Mi at 50Mi/s", 50 << 20, "big:1", 3000),
+            ("100Mi at 1Gi/s", 1 << 30, "big:1", 1000 + 97),
+            ("size unknown", 50 << 20, "small:1", 1000),
+        ];
+        let mut rng = SimRng::new(1, 1);
+        for (name, bw, image, ms) in cases {
+            sized.pull_bandwidth = bw;
+            let got = sized.pull_time(image, &mut rng);
+            assert_eq!(got.as_micros() / 1000, ms, "{name}");
+        }
+    }
+
     #[test]
     fn pulls_are_serialized_and_shared() {
         let cfg = RuntimeConfig {
@@ -237,6 +281,7 @@ mod tests {
             create: fixed(10),
             start: fixed(20),
             stop: fixed(5),
+            ..RuntimeConfig::default()
         };
         let mut rt = ContainerRuntime::new(cfg, []);
         let mut rng = SimRng::new(1, 1);
@@ -266,6 +311,7 @@ mod tests {
             create: fixed(10),
             start: fixed(20),
             stop: fixed(5),
+            ..RuntimeConfig::default()
         };
         let mut rt = ContainerRuntime::new(cfg, ["cached:1".to_string()]);
         let mut rng = SimRng::new(1, 1);

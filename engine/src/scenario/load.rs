@@ -228,6 +228,16 @@ fn check(s: &Scenario) -> Problems {
             ));
         }
     }
+    if let Some(r) = &s.cluster.runtime {
+        let bandwidth = r.pull_bandwidth.is_some_and(|b| !b.0.is_zero());
+        if !r.image_sizes.is_empty() && !bandwidth {
+            p.push((
+                0,
+                "cluster.runtime.image_sizes: expected a positive `pull_bandwidth` to download them at"
+                    .into(),
+            ));
+        }
+    }
     if let Some(c) = &s.cluster.controller_manager {
         if c.node_monitor_period
             .is_some_and(|d| d.0 == SimDuration::ZERO)

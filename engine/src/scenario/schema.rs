@@ -115,6 +115,12 @@ pub struct RuntimeSpec {
     pub start: Option<LatencySpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<LatencySpec>,
+    /// Bytes per second each node downloads images at ("50Mi"); needed by `image_sizes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_bandwidth: Option<Qty>,
+    /// Image sizes ("nginx:1.27": "70Mi"): a pull also takes size / `pull_bandwidth`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub image_sizes: BTreeMap<String, Qty>,
 }
 
 fn default_pods() -> u32 {

@@ -1,20 +1,20 @@
-//! `cluster.controller_manager` reaches the node lifecycle controller and the controllers'
-//! client: a shorter `--node-monitor-grace-period` detects a stopped kubelet sooner, and a
-//! lower `--kube-api-qps` slows pod creation.
+//! Cluster settings reach the components: `cluster.controller_manager` (a shorter
+//! `--node-monitor-grace-period` detects a stopped kubelet sooner, a lower `--kube-api-qps` slows
+//! pod creation) and `cluster.runtime` image sizes (a big image takes longer to pull).
 
 use kubesim::cluster::{Cluster, RunOptions};
 use kubesim::scenario::parse_str;
 use kubesim::sim::Trace;
 
-/// A kubelet stops at 1m; `expect` is spliced in; `cm` is the controller_manager block.
-fn scenario(cm: &str, replicas: u32, expect: &str) -> String {
+/// A kubelet stops at 1m; `cluster` (extra cluster fields) and `expect` are spliced in.
+fn scenario(cluster: &str, replicas: u32, expect: &str) -> String {
     format!(
         r#"Scenario(
     name: "cm",
     run_for: "3m",
     cluster: (
         node_pools: [(name: "worker", count: 3, cpu: "64", memory: "64Gi", zone: "zone-a")],
-        {cm}
+        {cluster}
     ),
     actions: [
         (at: "1s", create: ReplicaSet((name: "web", replicas: {replicas}, image: "nginx", cpu: "10m", memory: "16Mi"))),
@@ -43,6 +43,9 @@ fn flags_change_the_timeline() {
     let all_by_10s = r#"(by: "10s", pods: (owner: "ReplicaSet/web", count: 200))"#;
     let grace_20s = r#"controller_manager: (node_monitor_grace_period: "20s"),"#;
     let qps_5 = r#"controller_manager: (kube_api_qps: 5, kube_api_burst: 5),"#;
+    let running_by_10s = r#"(by: "10s", running: (owner: "ReplicaSet/web", count: 1))"#;
+    let big_image = r#"runtime: (pull_bandwidth: "10Mi", image_sizes: {"nginx": "200Mi"}),"#;
+    let small_image = r#"runtime: (pull_bandwidth: "10Mi", image_sizes: {"nginx": "20Mi"}),"#;
     let cases = [
         (
             "default grace: not detected within 30s",
@@ -60,6 +63,20 @@ fn flags_change_the_timeline() {
         ),
         ("default qps: 200 pods in 9s", "", 200, all_by_10s, true),
         ("5 qps: 200 pods take 40s", qps_5, 200, all_by_10s, false),
+        (
+            "200Mi at 10Mi/s: a 20s pull",
+            big_image,
+            1,
+            running_by_10s,
+            false,
+        ),
+        (
+            "20Mi at 10Mi/s: a 2s pull",
+            small_image,
+            1,
+            running_by_10s,
+            true,
+        ),
     ];
     for (name, cm, replicas, expect, want) in cases {
         assert_eq!(passes(&scenario(cm, replicas, expect)), want, "{name}");
@@ -82,9 +99,9 @@ fn bad_values_name_their_position() {
             "positive duration",
         ),
     ];
-    for (cm, text) in cases {
-        let err = parse_str(&scenario(cm, 1, ""), "cm.ron").expect_err(cm);
+    for (cluster, text) in cases {
+        let err = parse_str(&scenario(cluster, 1, ""), "cm.ron").expect_err(cluster);
         let msg = err.to_string();
-        assert!(msg.contains(text), "{cm}: {msg}");
+        assert!(msg.contains(text), "{cluster}: {msg}");
     }
 }
