@@ -391,6 +391,7 @@ impl Cluster {
                                     name,
                                     next_point,
                                     nodes.into_iter().collect(),
+                                    !matches!(f, faults::Fault::LoseNode { .. }),
                                 );
                                 tl.begin(self.store());
                                 timelines.push(tl);

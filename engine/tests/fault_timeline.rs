@@ -103,3 +103,23 @@ fn fault_timelines_match_upstream_defaults() {
         assert!(f.recovered.is_some(), "{file}: {}", f.line());
     }
 }
+
+/// A stopped kubelet's evicted pods keep running until it comes back (10m, 8m after the stop)
+/// and stops them: the double life. A lost machine's containers die with it.
+#[test]
+fn double_life_lasts_until_the_kubelet_returns() {
+    let cases = [
+        ("kubelet-stop.ron", true, Some(480)),
+        ("node-loss.ron", false, Some(160)),
+    ];
+    for (file, keep_running, gone) in cases {
+        let f = &timelines(file)[0];
+        assert_eq!(f.containers_keep_running, keep_running, "{file}");
+        assert_eq!(secs(f.at, f.pods_gone), gone, "{file}: {}", f.line());
+        assert_eq!(
+            f.line().contains("containers ran until"),
+            keep_running,
+            "{file}"
+        );
+    }
+}

@@ -28,6 +28,12 @@ pub struct FaultTimeline {
     pub endpoints_removed: Option<SimTime>,
     /// Every ReplicaSet has all its desired replicas Ready again, after fewer were.
     pub recovered: Option<SimTime>,
+    /// Whether the fault leaves the nodes' containers running (StopKubelet, Partition,
+    /// ZoneOutage): evicted pods then lead a double life, deleted in the API but still serving.
+    pub containers_keep_running: bool,
+    /// Every pod that was on the nodes is gone from the store: for faults that leave containers
+    /// running, the kubelet came back, stopped them and confirmed (or pod GC removed them).
+    pub pods_gone: Option<SimTime>,
     /// Some ReplicaSet had fewer Ready replicas than desired since the fault.
     dipped: bool,
     /// The pods (namespace, name) on the nodes, not being deleted, when the fault began.
@@ -37,9 +43,16 @@ pub struct FaultTimeline {
 }
 
 impl FaultTimeline {
-    pub fn new(fault: String, at: SimTime, nodes: BTreeSet<String>) -> Self {
+    pub fn new(
+        fault: String,
+        at: SimTime,
+        nodes: BTreeSet<String>,
+        containers_keep_running: bool,
+    ) -> Self {
         FaultTimeline {
             fault,
+            containers_keep_running,
+            pods_gone: None,
             at,
             nodes,
             detected: None,
@@ -90,6 +103,7 @@ impl FaultTimeline {
             || (self.evicted.is_none() && !self.pods.is_empty())
             || (self.endpoints_removed.is_none() && self.had_endpoints == Some(true))
             || self.recovered.is_none()
+            || (self.pods_gone.is_none() && self.containers_keep_running && !self.pods.is_empty())
     }
 
     /// Looks at the store after the writes at `now`.
@@ -128,6 +142,13 @@ impl FaultTimeline {
             });
             first(&mut self.evicted, evicted);
         }
+        if self.pods_gone.is_none() && self.evicted.is_some() {
+            let gone = self
+                .pods
+                .iter()
+                .all(|(ns, name)| store.get(Kind::Pod, ns, name).is_none());
+            first(&mut self.pods_gone, gone);
+        }
         if self.endpoints_removed.is_none() && self.had_endpoints == Some(true) {
             let stale = self.stale_endpoints(store);
             first(&mut self.endpoints_removed, !stale);
@@ -159,9 +180,16 @@ impl FaultTimeline {
                 none.to_string()
             }
         };
+        let double_life = match (self.containers_keep_running, self.evicted, self.pods_gone) {
+            (true, Some(_), Some(t)) => {
+                format!(", evicted pods' containers ran until {}", after(Some(t)))
+            }
+            (true, Some(_), None) => ", evicted pods' containers ran to the end".to_string(),
+            _ => String::new(),
+        };
         format!(
             "fault {} at {}: Ready=Unknown {}, unreachable NoExecute taint {}, first eviction {}, \
-             stale endpoints removed {}, all replicas Ready again {}",
+             stale endpoints removed {}, all replicas Ready again {}{double_life}",
             self.fault,
             self.at,
             after(self.detected),
