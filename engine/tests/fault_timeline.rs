@@ -2,24 +2,13 @@
 //! detection after the 50 s grace period, eviction 300 s after the taint (tolerationSeconds) or
 //! when pod GC removes the pods of a deleted Node, the stale-endpoint window of a lost node.
 
-use kubesim::cluster::{Cluster, RunOptions};
-use kubesim::scenario::load_file;
-use kubesim::sim::{SimTime, Trace};
-use std::path::PathBuf;
+mod common;
 
-fn timelines(file: &str) -> Vec<kubesim::report::FaultTimeline> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../scenarios")
-        .join(file);
-    let scenario = load_file(&path).unwrap_or_else(|e| panic!("{e}"));
-    let mut c = Cluster::new(
-        &scenario,
-        RunOptions {
-            seed: None,
-            trace: Trace::new(),
-        },
-    );
-    c.run(None).faults
+use kubesim::report::FaultTimeline;
+use kubesim::sim::{SimTime, Trace};
+
+fn timelines(file: &str) -> Vec<FaultTimeline> {
+    common::run(file, Trace::new()).1.faults
 }
 
 /// Whole seconds from the fault to `t`.

@@ -1,26 +1,27 @@
 //! Helpers shared by the integration tests.
+// Each test binary uses only some of these helpers.
+#![allow(dead_code)]
 
-use kubesim::cluster::{Cluster, RunOptions};
+use kubesim::cluster::{Cluster, Report, RunOptions};
 use kubesim::scenario::load_file;
 use kubesim::sim::Trace;
 use serde_json::Value;
 use std::path::PathBuf;
 
-/// Runs a shipped scenario (a file name under scenarios/), asserts it passes, and returns its
-/// trace lines parsed.
-pub fn trace_of(file: &str) -> Vec<Value> {
+/// Runs a shipped scenario (a file name under scenarios/) with its own seed.
+pub fn run(file: &str, trace: Trace) -> (Cluster, Report) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../scenarios")
         .join(file);
     let scenario = load_file(&path).unwrap_or_else(|e| panic!("{e}"));
-    let mut c = Cluster::new(
-        &scenario,
-        RunOptions {
-            seed: None,
-            trace: Trace::new().keeping_lines(),
-        },
-    );
+    let mut c = Cluster::new(&scenario, RunOptions { seed: None, trace });
     let report = c.run(None);
+    (c, report)
+}
+
+/// Runs a shipped scenario, asserts it passes, and returns its trace lines parsed.
+pub fn trace_of(file: &str) -> Vec<Value> {
+    let (c, report) = run(file, Trace::new().keeping_lines());
     assert!(report.passed(), "{}", report.summary(None));
     c.sim()
         .trace()
