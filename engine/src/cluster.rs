@@ -9,7 +9,7 @@ use crate::controllers::endpointslice::{
     EndpointSliceController, NAME as ENDPOINTSLICE_CONTROLLER,
 };
 use crate::controllers::garbagecollector::GarbageCollector;
-use crate::controllers::nodelifecycle::{Millionths, NodeLifecycleConfig, NodeLifecycleController};
+use crate::controllers::nodelifecycle::{NodeLifecycleConfig, NodeLifecycleController};
 use crate::controllers::podgc::{PodGC, PodGCConfig};
 use crate::controllers::tainteviction::TaintEvictionController;
 use crate::controllers::{ReplicaSetConfig, ReplicaSetController};
@@ -95,37 +95,35 @@ fn controller_manager_config(s: &Scenario) -> (RateLimit, NodeLifecycleConfig) {
     };
     limit.qps = c.kube_api_qps.map_or(limit.qps, |q| q.get());
     limit.burst = c.kube_api_burst.unwrap_or(limit.burst);
-    let dur = |d: &Option<crate::scenario::Dur>, dst: &mut SimDuration| {
-        if let Some(d) = d {
-            *dst = d.0;
-        }
-    };
-    dur(&c.node_monitor_period, &mut nlc.node_monitor_period);
-    dur(
-        &c.node_monitor_grace_period,
-        &mut nlc.node_monitor_grace_period,
-    );
-    dur(
-        &c.node_startup_grace_period,
-        &mut nlc.node_startup_grace_period,
-    );
-    let rate = |v: &Option<crate::scenario::Decimal>, dst: &mut Millionths| {
-        if let Some(r) = v {
-            *dst = r.0;
-        }
-    };
-    rate(&c.node_eviction_rate, &mut nlc.node_eviction_rate);
-    rate(
-        &c.secondary_node_eviction_rate,
-        &mut nlc.secondary_node_eviction_rate,
-    );
-    rate(
-        &c.unhealthy_zone_threshold,
-        &mut nlc.unhealthy_zone_threshold,
-    );
-    if let Some(n) = c.large_cluster_size_threshold {
-        nlc.large_cluster_size_threshold = n;
+    let n = &mut nlc;
+    let durations = [
+        (c.node_monitor_period, &mut n.node_monitor_period),
+        (
+            c.node_monitor_grace_period,
+            &mut n.node_monitor_grace_period,
+        ),
+        (
+            c.node_startup_grace_period,
+            &mut n.node_startup_grace_period,
+        ),
+    ];
+    for (src, dst) in durations {
+        *dst = src.map_or(*dst, |d| d.0);
     }
+    let decimals = [
+        (c.node_eviction_rate, &mut n.node_eviction_rate),
+        (
+            c.secondary_node_eviction_rate,
+            &mut n.secondary_node_eviction_rate,
+        ),
+        (c.unhealthy_zone_threshold, &mut n.unhealthy_zone_threshold),
+    ];
+    for (src, dst) in decimals {
+        *dst = src.map_or(*dst, |d| d.0);
+    }
+    n.large_cluster_size_threshold = c
+        .large_cluster_size_threshold
+        .unwrap_or(n.large_cluster_size_threshold);
     (limit, nlc)
 }
 
