@@ -1618,7 +1618,20 @@ mod tests {
 
         /// Fires pod timers in time order up to `until`; returns the pod statuses written.
         fn drive(&mut self, until: SimTime) -> Vec<(SimTime, Pod)> {
-            let mut out = self.statuses();
+            self.drive_requests(until)
+                .into_iter()
+                .filter_map(|(at, r)| match r.op {
+                    Op::PatchStatus(Object::Pod(p)) => Some((at, p)),
+                    _ => None,
+                })
+                .collect()
+        }
+
+        /// Fires pod timers in time order up to `until`; returns every request sent, timed.
+        fn drive_requests(&mut self, until: SimTime) -> Vec<(SimTime, Request)> {
+            let now = self.h.now();
+            let mut out: Vec<(SimTime, Request)> =
+                self.take().into_iter().map(|r| (now, r)).collect();
             loop {
                 let next = self
                     .timers
@@ -1634,21 +1647,10 @@ mod tests {
                     id: EventId(0),
                     tag,
                 });
-                out.extend(self.statuses());
+                out.extend(self.take().into_iter().map(|r| (at, r)));
             }
             self.h.set_now(until);
             out
-        }
-
-        fn statuses(&mut self) -> Vec<(SimTime, Pod)> {
-            let now = self.h.now();
-            self.take()
-                .into_iter()
-                .filter_map(|r| match r.op {
-                    Op::PatchStatus(Object::Pod(p)) => Some((now, p)),
-                    _ => None,
-                })
-                .collect()
         }
 
         fn control(&mut self, c: Control) {
@@ -1962,6 +1964,51 @@ mod tests {
         let (t, last) = app2.last().unwrap();
         assert_eq!(last, "Running");
         assert!(*t >= 30.0, "running only after the window: {t}");
+    }
+
+    /// Graceful termination (kuberuntime killPod): containers stop after the runtime's stop
+    /// latency (200 ms here) capped by the pod's deletion grace period; then the kubelet deletes
+    /// the pod for good with grace 0 and a uid precondition.
+    #[test]
+    fn termination_honours_the_grace_period() {
+        // (grace period seconds, ms from the deletion to the final delete)
+        let cases = [(30, 200), (1, 200), (0, 0)];
+        for (grace, ms) in cases {
+            let mut b = Bench::with_pod(app(&[], "Always"));
+            let running = b.drive(at(10));
+            assert!(running.iter().any(|(_, p)| p.status.phase == "Running"));
+            let mut p = running.last().unwrap().1.clone();
+            p.metadata.deletion_timestamp = Some(Time(at(10)));
+            p.metadata.deletion_grace_period_seconds = Some(grace);
+            b.feed(Input::Message {
+                from: API,
+                msg: Msg::Watch(Box::new(WatchMsg {
+                    watch_id: b.watch_id,
+                    event: WatchEvent::Modified(Arc::new(Object::Pod(p))),
+                })),
+            });
+            let reqs = b.drive_requests(at(60));
+            let deletes: Vec<(SimTime, &DeleteOptions)> = reqs
+                .iter()
+                .filter_map(|(t, r)| match &r.op {
+                    Op::Delete { options, .. } => Some((*t, options)),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(deletes.len(), 1, "grace {grace}: {reqs:?}");
+            let (t, options) = deletes[0];
+            assert_eq!(t.since(at(10)).as_micros(), ms * 1000, "grace {grace}");
+            assert_eq!(options.grace_period_seconds, Some(0));
+            assert_eq!(options.uid.as_deref(), Some("u1"));
+            let stopped = reqs.iter().any(|(_, r)| match &r.op {
+                Op::PatchStatus(Object::Pod(p)) => {
+                    p.status.container_statuses[0].state.terminated.is_some()
+                }
+                _ => false,
+            });
+            assert!(stopped, "grace {grace}: containers reported terminated");
+            assert_eq!(b.k.running_pods(), 0, "grace {grace}");
+        }
     }
 
     /// The crash back-off resets when the container ran more than 10 min (2 x 300 s) since the
