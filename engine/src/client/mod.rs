@@ -3,6 +3,8 @@
 pub mod apiclient;
 pub mod informer;
 pub mod ratelimit;
+#[cfg(test)]
+pub mod testing;
 pub mod workqueue;
 
 pub use apiclient::ApiClient;

@@ -7,6 +7,7 @@
 use super::*;
 use crate::api::node::{Node, NodeCondition};
 use crate::api::{ApiError, Op, Request, Taint, WatchEvent, WatchMsg};
+use crate::client::testing::{answer_lists, take_watches};
 use crate::sim::testing::{Harness, Sent};
 use crate::sim::{ActorId, EventId};
 use std::sync::Arc;
@@ -161,40 +162,17 @@ impl Bench {
             .map(|p| (p.metadata.name.clone(), p.clone()))
             .collect();
         self.feed(Input::Start);
-        for r in std::mem::take(&mut self.inbox) {
-            let items = match r.op {
-                Op::List {
-                    kind: Kind::Pod, ..
-                } => pods.iter().map(obj).collect(),
-                Op::List {
-                    kind: Kind::Node, ..
-                } => informer_nodes.iter().map(obj).collect(),
-                ref op => panic!("unexpected {op:?}"),
-            };
-            self.respond(
-                r.id,
-                Ok(Reply::List {
-                    items,
-                    resource_version: 1,
-                }),
-            );
+        let lists = std::mem::take(&mut self.inbox);
+        for resp in answer_lists(lists, |kind| match kind {
+            Kind::Pod => pods.iter().map(obj).collect(),
+            Kind::Node => informer_nodes.iter().map(obj).collect(),
+            k => panic!("unexpected list of {k:?}"),
+        }) {
+            self.respond(resp.id, resp.result);
         }
-        let mut rest = Vec::new();
-        for r in std::mem::take(&mut self.inbox) {
-            match r.op {
-                Op::Watch {
-                    watch_id,
-                    kind: Kind::Pod,
-                    ..
-                } => self.pod_watch = watch_id,
-                Op::Watch {
-                    watch_id,
-                    kind: Kind::Node,
-                    ..
-                } => self.node_watch = watch_id,
-                _ => rest.push(r),
-            }
-        }
+        let (watches, rest) = take_watches(std::mem::take(&mut self.inbox));
+        self.pod_watch = watches[&Kind::Pod];
+        self.node_watch = watches[&Kind::Node];
         self.inbox = rest;
         self.serve();
     }

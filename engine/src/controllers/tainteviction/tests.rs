@@ -9,6 +9,7 @@ use super::*;
 use crate::api::admission::{add_default_tolerations, TAINT_NOT_READY, TAINT_UNREACHABLE};
 use crate::api::node::Node;
 use crate::api::{ApiError, DeleteOptions, Op, Request, WatchEvent};
+use crate::client::testing::{answer_lists, take_watches};
 use crate::sim::testing::{Harness, Sent};
 use crate::sim::{ActorId, EventId};
 use std::sync::Arc;
@@ -145,42 +146,18 @@ impl Bench {
             self.store.insert(p.metadata.name.clone(), p.clone());
         }
         self.feed(Input::Start);
-        let lists: Vec<Request> = self.inbox.drain(..).collect();
+        let lists = std::mem::take(&mut self.inbox);
         assert_eq!(lists.len(), 2, "lists Nodes and Pods");
-        for r in lists {
-            let items = match r.op {
-                Op::List {
-                    kind: Kind::Node, ..
-                } => nodes.iter().map(node_ref).collect(),
-                Op::List {
-                    kind: Kind::Pod, ..
-                } => pods.iter().map(pod_ref).collect(),
-                ref op => panic!("unexpected {op:?}"),
-            };
-            self.respond(
-                r.id,
-                Ok(Reply::List {
-                    items,
-                    resource_version: 1,
-                }),
-            );
+        for resp in answer_lists(lists, |kind| match kind {
+            Kind::Node => nodes.iter().map(node_ref).collect(),
+            Kind::Pod => pods.iter().map(pod_ref).collect(),
+            k => panic!("unexpected list of {k:?}"),
+        }) {
+            self.respond(resp.id, resp.result);
         }
-        let mut rest = Vec::new();
-        for r in std::mem::take(&mut self.inbox) {
-            match r.op {
-                Op::Watch {
-                    watch_id,
-                    kind: Kind::Node,
-                    ..
-                } => self.node_watch = watch_id,
-                Op::Watch {
-                    watch_id,
-                    kind: Kind::Pod,
-                    ..
-                } => self.pod_watch = watch_id,
-                _ => rest.push(r),
-            }
-        }
+        let (watches, rest) = take_watches(std::mem::take(&mut self.inbox));
+        self.node_watch = watches[&Kind::Node];
+        self.pod_watch = watches[&Kind::Pod];
         self.inbox = rest;
         self.serve();
     }
