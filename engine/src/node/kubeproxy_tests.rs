@@ -6,7 +6,7 @@
 use super::*;
 use crate::api::endpointslice::{Endpoint, EndpointConditions};
 use crate::api::{ApiError, Object, ObjectRef, Op, Reply, Request, Response, WatchEvent, WatchMsg};
-use crate::sim::testing::{Harness, Sent};
+use crate::sim::testing::{pop_due, Harness, Sent};
 use crate::sim::{ActorId, EventId};
 use std::sync::Arc;
 
@@ -57,16 +57,7 @@ impl Bench {
 
     /// Moves the clock to `t`, firing the timers due on the way, in time order.
     fn run_until(&mut self, t: SimTime) {
-        loop {
-            let next = self
-                .timers
-                .iter()
-                .enumerate()
-                .filter(|(_, (at, _))| *at <= t)
-                .min_by_key(|(i, (at, _))| (*at, *i))
-                .map(|(i, _)| i);
-            let Some(i) = next else { break };
-            let (at, tag) = self.timers.remove(i);
+        while let Some((at, tag)) = pop_due(&mut self.timers, t) {
             self.h.set_now(at.max(self.h.now()));
             self.feed(Input::Timer {
                 id: EventId(0),

@@ -82,3 +82,29 @@ impl<M> Harness<M> {
         self.trace.lines().unwrap_or(&[])
     }
 }
+
+/// Takes out of `timers` (as a test collects them from [`Sent::Timer`]) the earliest one due
+/// by `until`, the lowest tag first among equal times.
+pub fn pop_due(timers: &mut Vec<(SimTime, u64)>, until: SimTime) -> Option<(SimTime, u64)> {
+    let i = (0..timers.len())
+        .filter(|&i| timers[i].0 <= until)
+        .min_by_key(|&i| timers[i])?;
+    Some(timers.remove(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pop_due_takes_the_earliest_then_the_lowest_tag() {
+        let t = SimTime;
+        let mut timers = vec![(t(5), 2), (t(9), 1), (t(5), 1), (t(3), 7)];
+        let mut popped = Vec::new();
+        while let Some(x) = pop_due(&mut timers, t(6)) {
+            popped.push(x);
+        }
+        assert_eq!(popped, [(t(3), 7), (t(5), 1), (t(5), 2)]);
+        assert_eq!(timers, [(t(9), 1)]);
+    }
+}

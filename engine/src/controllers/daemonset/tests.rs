@@ -17,7 +17,7 @@ use crate::api::selector::LabelSelector;
 use crate::api::{
     ApiError, Container, IntOrString, Op, Reply, Request, Taint, Time, WatchEvent, WatchMsg,
 };
-use crate::sim::testing::{Harness, Sent};
+use crate::sim::testing::{pop_due, Harness, Sent};
 use crate::sim::{ActorId, EventId};
 
 const API: ActorId = ActorId(0);
@@ -236,13 +236,7 @@ impl Bench {
 
     /// Fires every timer that is due, in time order, until none is.
     fn settle(&mut self) {
-        loop {
-            let now = self.h.now();
-            self.timers.sort();
-            let Some(i) = self.timers.iter().position(|(at, _)| *at <= now) else {
-                return;
-            };
-            let (_, tag) = self.timers.remove(i);
+        while let Some((_, tag)) = pop_due(&mut self.timers, self.h.now()) {
             self.feed(Input::Timer {
                 id: EventId(0),
                 tag,

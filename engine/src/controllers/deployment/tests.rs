@@ -11,7 +11,7 @@ use crate::api::admission::default_deployment;
 use crate::api::deployment::{DeploymentCondition, DeploymentStatus, RollingUpdateDeployment};
 use crate::api::{Container, IntOrString, LabelSelector, Op, Request, Time, WatchEvent, WatchMsg};
 use crate::controllers::controller_utils::pod_from_template;
-use crate::sim::testing::{Harness, Sent};
+use crate::sim::testing::{pop_due, Harness, Sent};
 use crate::sim::{ActorId, EventId};
 
 const API: ActorId = ActorId(0);
@@ -949,14 +949,9 @@ impl Bench {
     }
 
     fn fire_due_timer(&mut self) -> bool {
-        let now = self.h.now();
-        let Some(i) = (0..self.timers.len())
-            .filter(|&i| self.timers[i].0 <= now)
-            .min_by_key(|&i| self.timers[i].0)
-        else {
+        let Some((_, tag)) = pop_due(&mut self.timers, self.h.now()) else {
             return false;
         };
-        let (_, tag) = self.timers.remove(i);
         self.feed(Input::Timer {
             id: EventId(0),
             tag,

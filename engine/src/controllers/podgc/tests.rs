@@ -8,7 +8,7 @@ use super::*;
 use crate::api::node::{Node, NodeCondition};
 use crate::api::{ApiError, Op, Request, Taint, WatchEvent, WatchMsg};
 use crate::client::testing::{answer_lists, take_watches};
-use crate::sim::testing::{Harness, Sent};
+use crate::sim::testing::{pop_due, Harness, Sent};
 use crate::sim::{ActorId, EventId};
 use std::sync::Arc;
 
@@ -268,20 +268,13 @@ impl Bench {
 
     /// Moves time to `t`, firing due timers (the gc passes) in order.
     fn run_until(&mut self, t: SimTime) {
-        loop {
-            self.timers.sort();
-            match self.timers.first() {
-                Some(&(at, tag)) if at <= t => {
-                    self.timers.remove(0);
-                    self.h.set_now(at);
-                    self.feed(Input::Timer {
-                        id: EventId(0),
-                        tag,
-                    });
-                    self.serve();
-                }
-                _ => break,
-            }
+        while let Some((at, tag)) = pop_due(&mut self.timers, t) {
+            self.h.set_now(at);
+            self.feed(Input::Timer {
+                id: EventId(0),
+                tag,
+            });
+            self.serve();
         }
         self.h.set_now(t);
     }
