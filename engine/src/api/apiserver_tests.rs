@@ -77,6 +77,11 @@ fn object(r: Result<Reply, ApiError>) -> ObjectRef {
     }
 }
 
+/// A request from CLIENT that must succeed with an object.
+fn call(h: &mut Harness<Msg>, api: &mut ApiServer, id: u64, op: Op) -> ObjectRef {
+    object(response(request(h, api, CLIENT, id, op)))
+}
+
 fn watch_events(sent: &[Sent<Msg>], to: ActorId) -> Vec<String> {
     sent.iter()
         .filter_map(|s| match s {
@@ -105,13 +110,7 @@ fn create_sets_server_fields_defaults_and_traces() {
     let mut h = harness();
     let mut api = instant();
     h.advance(SimDuration::from_secs(3));
-    let o = object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        1,
-        Op::Create(pod("p1")),
-    )));
+    let o = call(&mut h, &mut api, 1, Op::Create(pod("p1")));
     let Object::Pod(p) = o.as_ref() else { panic!() };
     assert_eq!(p.metadata.resource_version, 1);
     assert_eq!(p.metadata.namespace, "default");
@@ -141,13 +140,7 @@ fn generate_name_appends_five_random_characters() {
     let mut api = instant();
     let mut o = pod("");
     o.meta_mut().generate_name = "web-".into();
-    let got = object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        1,
-        Op::Create(o),
-    )));
+    let got = call(&mut h, &mut api, 1, Op::Create(o));
     let name = &got.meta().name;
     assert_eq!(name.len(), 9, "{name}");
     assert!(
@@ -160,22 +153,10 @@ fn generate_name_appends_five_random_characters() {
 fn errors_table() {
     let mut h = harness();
     let mut api = instant();
-    let p1 = object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        1,
-        Op::Create(pod("p1")),
-    )));
+    let p1 = call(&mut h, &mut api, 1, Op::Create(pod("p1")));
     let mut stale = (*p1).clone();
     // A first update moves the resourceVersion on.
-    object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        2,
-        Op::Update(stale.clone()),
-    )));
+    call(&mut h, &mut api, 2, Op::Update(stale.clone()));
     let mut bad = pod("p2");
     if let Object::Pod(p) = &mut bad {
         p.spec.containers.clear();
@@ -214,20 +195,14 @@ fn errors_table() {
 fn bind_sets_node_and_condition_and_only_once() {
     let mut h = harness();
     let mut api = instant();
-    let p = object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        1,
-        Op::Create(pod("p1")),
-    )));
+    let p = call(&mut h, &mut api, 1, Op::Create(pod("p1")));
     let bind = |node: &str| Op::Bind {
         namespace: "default".into(),
         name: "p1".into(),
         uid: p.meta().uid.clone(),
         node: node.into(),
     };
-    let bound = object(response(request(&mut h, &mut api, CLIENT, 2, bind("n1"))));
+    let bound = call(&mut h, &mut api, 2, bind("n1"));
     let Object::Pod(bp) = bound.as_ref() else {
         panic!()
     };
@@ -249,20 +224,8 @@ fn bind_sets_node_and_condition_and_only_once() {
 fn watch_replays_from_revision_and_filters_by_node() {
     let mut h = harness();
     let mut api = instant();
-    let a = object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        1,
-        Op::Create(pod("a")),
-    )));
-    object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        2,
-        Op::Create(pod("b")),
-    )));
+    let a = call(&mut h, &mut api, 1, Op::Create(pod("a")));
+    call(&mut h, &mut api, 2, Op::Create(pod("b")));
     // An unfiltered watch from revision 1 replays b.
     let sent = request(
         &mut h,
@@ -343,13 +306,7 @@ fn watch_from_compacted_revision_is_gone() {
         let mut l = Lease::default();
         l.metadata.name = n.to_string();
         l.metadata.namespace = "kube-node-lease".into();
-        object(response(request(
-            &mut h,
-            &mut api,
-            CLIENT,
-            i as u64,
-            Op::Create(Object::Lease(l)),
-        )));
+        call(&mut h, &mut api, i as u64, Op::Create(Object::Lease(l)));
     }
     // First tick remembers revision 3, the second compacts to it.
     for _ in 0..2 {
@@ -382,13 +339,7 @@ fn watch_from_compacted_revision_is_gone() {
 fn status_writes_keep_spec_and_spec_writes_keep_status() {
     let mut h = harness();
     let mut api = instant();
-    let p = object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        1,
-        Op::Create(pod("p")),
-    )));
+    let p = call(&mut h, &mut api, 1, Op::Create(pod("p")));
     let Object::Pod(mut with_status) = (*p).clone() else {
         panic!()
     };
@@ -409,13 +360,7 @@ fn status_writes_keep_spec_and_spec_writes_keep_status() {
     let mut spec_change = ap.clone();
     spec_change.status.phase = "Failed".into();
     spec_change.metadata.labels.insert("k".into(), "v".into());
-    let after = object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        3,
-        Op::Update(Object::Pod(spec_change)),
-    )));
+    let after = call(&mut h, &mut api, 3, Op::Update(Object::Pod(spec_change)));
     let Object::Pod(ap) = after.as_ref() else {
         panic!()
     };
@@ -541,21 +486,9 @@ fn deletion_table() {
         if bound {
             bound_pod(&mut h, &mut api, "p");
         } else {
-            object(response(request(
-                &mut h,
-                &mut api,
-                CLIENT,
-                1,
-                Op::Create(pod("p")),
-            )));
+            call(&mut h, &mut api, 1, Op::Create(pod("p")));
         }
-        let got = object(response(request(
-            &mut h,
-            &mut api,
-            CLIENT,
-            3,
-            delete_op("p", grace, policy),
-        )));
+        let got = call(&mut h, &mut api, 3, delete_op("p", grace, policy));
         let still = api.store().get(Kind::Pod, "default", "p").is_some();
         assert_eq!(still, stored, "{name}");
         let m = got.meta();
@@ -575,33 +508,15 @@ fn graceful_delete_only_shortens_and_a_zero_grace_delete_removes() {
     let mut h = harness();
     let mut api = instant();
     bound_pod(&mut h, &mut api, "p");
-    let first = object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        3,
-        delete_op("p", Some(60), None),
-    )));
+    let first = call(&mut h, &mut api, 3, delete_op("p", Some(60), None));
     assert_eq!(first.meta().deletion_grace_period_seconds, Some(60));
-    let again = object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        4,
-        delete_op("p", Some(90), None),
-    )));
+    let again = call(&mut h, &mut api, 4, delete_op("p", Some(90), None));
     assert_eq!(
         again.meta().resource_version,
         first.meta().resource_version,
         "a longer grace changes nothing"
     );
-    let shorter = object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        5,
-        delete_op("p", Some(5), None),
-    )));
+    let shorter = call(&mut h, &mut api, 5, delete_op("p", Some(5), None));
     assert_eq!(shorter.meta().deletion_grace_period_seconds, Some(5));
     // The kubelet's final delete.
     object(response(request(
@@ -618,20 +533,8 @@ fn graceful_delete_only_shortens_and_a_zero_grace_delete_removes() {
 fn removing_the_last_finalizer_deletes_and_none_can_be_added() {
     let mut h = harness();
     let mut api = instant();
-    object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        1,
-        Op::Create(pod("p")),
-    )));
-    let marked = object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        2,
-        delete_op("p", None, Some("Orphan")),
-    )));
+    call(&mut h, &mut api, 1, Op::Create(pod("p")));
+    let marked = call(&mut h, &mut api, 2, delete_op("p", None, Some("Orphan")));
     let mut add = (*marked).clone();
     add.meta_mut().finalizers.push("example.com/x".into());
     let err = response(request(&mut h, &mut api, CLIENT, 3, Op::Update(add))).unwrap_err();
@@ -643,13 +546,7 @@ fn removing_the_last_finalizer_deletes_and_none_can_be_added() {
     );
     let mut clear = (*marked).clone();
     clear.meta_mut().finalizers.clear();
-    object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        4,
-        Op::Update(clear),
-    )));
+    call(&mut h, &mut api, 4, Op::Update(clear));
     assert!(api.store().get(Kind::Pod, "default", "p").is_none());
     let v: serde_json::Value = serde_json::from_str(h.trace_lines().last().unwrap()).unwrap();
     assert_eq!(v["verb"], "delete");
@@ -730,13 +627,7 @@ fn a_down_api_server_refuses_requests_and_breaks_watches() {
         (503, "dial tcp: connect: connection refused")
     );
     h.set_now(SimTime(60_000_000));
-    object(response(request(
-        &mut h,
-        &mut api,
-        CLIENT,
-        3,
-        Op::Create(pod("a")),
-    )));
+    call(&mut h, &mut api, 3, Op::Create(pod("a")));
     // The broken watch is gone: the new write reaches no one.
     let sent = request(&mut h, &mut api, CLIENT, 4, Op::Create(pod("b")));
     assert!(watch_events(&sent, CLIENT).is_empty());
