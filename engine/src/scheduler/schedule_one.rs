@@ -113,13 +113,22 @@ pub fn schedule_pod(
             }
         }
     }
-    let mut ranked: Vec<(String, i64)> = feasible
+    // The top 3 by score, then name (unique, so the order is total): picked by index so
+    // only three names are cloned per pod.
+    let by_rank = |&a: &usize, &b: &usize| {
+        let name = |i: usize| &nodes[feasible[i]].name;
+        totals[b].cmp(&totals[a]).then_with(|| name(a).cmp(name(b)))
+    };
+    let mut order: Vec<usize> = (0..feasible.len()).collect();
+    if order.len() > 3 {
+        order.select_nth_unstable_by(2, by_rank);
+        order.truncate(3);
+    }
+    order.sort_by(by_rank);
+    let ranked: Vec<(String, i64)> = order
         .iter()
-        .zip(&totals)
-        .map(|(&idx, &t)| (nodes[idx].name.clone(), t))
+        .map(|&i| (nodes[feasible[i]].name.clone(), totals[i]))
         .collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    ranked.truncate(3);
     let d = Decision {
         selected: Some(nodes[feasible[chosen]].name.clone()),
         evaluated: processed,
