@@ -39,7 +39,7 @@ pub struct FaultTimeline {
     /// The pods (namespace, name) on the nodes, not being deleted, when the fault began.
     pods: Vec<(String, String)>,
     /// Whether an EndpointSlice listed a ready endpoint on the nodes when the fault began.
-    had_endpoints: Option<bool>,
+    had_endpoints: bool,
 }
 
 impl FaultTimeline {
@@ -62,7 +62,7 @@ impl FaultTimeline {
             recovered: None,
             dipped: false,
             pods: Vec::new(),
-            had_endpoints: None,
+            had_endpoints: false,
         }
     }
 
@@ -80,7 +80,7 @@ impl FaultTimeline {
                 _ => None,
             })
             .collect();
-        self.had_endpoints = Some(self.stale_endpoints(store));
+        self.had_endpoints = self.stale_endpoints(store);
         self.observe(store, self.at);
     }
 
@@ -101,7 +101,7 @@ impl FaultTimeline {
         self.detected.is_none()
             || self.tainted.is_none()
             || (self.evicted.is_none() && !self.pods.is_empty())
-            || (self.endpoints_removed.is_none() && self.had_endpoints == Some(true))
+            || (self.endpoints_removed.is_none() && self.had_endpoints)
             || self.recovered.is_none()
             || (self.pods_gone.is_none() && self.containers_keep_running && !self.pods.is_empty())
     }
@@ -149,7 +149,7 @@ impl FaultTimeline {
                 .all(|(ns, name)| store.get(Kind::Pod, ns, name).is_none());
             first(&mut self.pods_gone, gone);
         }
-        if self.endpoints_removed.is_none() && self.had_endpoints == Some(true) {
+        if self.endpoints_removed.is_none() && self.had_endpoints {
             let stale = self.stale_endpoints(store);
             first(&mut self.endpoints_removed, !stale);
         }
@@ -197,7 +197,7 @@ impl FaultTimeline {
             or(self.evicted, !self.pods.is_empty(), "(no pods there)"),
             or(
                 self.endpoints_removed,
-                self.had_endpoints == Some(true),
+                self.had_endpoints,
                 "(no endpoints there)"
             ),
             or(self.recovered, self.dipped, "(no ReplicaSet short)"),
