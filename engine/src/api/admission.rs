@@ -2,14 +2,17 @@
 //!
 //! Models pkg/apis/core/v1/defaults.go (SetDefaults_PodSpec), pkg/apis/apps/v1/defaults.go
 //! (SetDefaults_ReplicaSet, SetDefaults_Deployment, SetDefaults_DaemonSet), plugin/pkg/admission/defaulttolerationseconds/admission.go and
-//! the Priority admission plugin (priority 0 without a class), and the pod strategy's
+//! the Priority admission plugin ([`admit_priority`]), and the pod strategy's
 //! PrepareForCreate (phase Pending, QoS class: pkg/apis/core/helper/qos/qos.go).
 
 use super::daemonset::DaemonSet;
 use super::deployment::Deployment;
 use super::intstr::IntOrString;
+use super::msg::ApiError;
+use super::object::Kind;
 use super::object::Object;
 use super::pod::{PodSpec, Toleration};
+use super::priorityclass::{system_priority_class, PriorityClassSpec};
 use super::service::allocate_cluster_ip;
 
 /// `--default-not-ready-toleration-seconds` and `--default-unreachable-toleration-seconds`.
@@ -124,9 +127,6 @@ pub fn admit_create(obj: &mut Object) {
         Object::Pod(p) => {
             default_pod_spec(&mut p.spec);
             add_default_tolerations(&mut p.spec);
-            if p.spec.priority.is_none() {
-                p.spec.priority = Some(0);
-            }
             p.status.phase = "Pending".into();
             p.status.qos_class = qos_class(&p.spec).into();
         }
@@ -154,9 +154,63 @@ pub fn admit_create(obj: &mut Object) {
                 }
             }
         }
-        Object::Node(_) | Object::Lease(_) | Object::EndpointSlice(_) => {}
+        Object::Node(_)
+        | Object::Lease(_)
+        | Object::EndpointSlice(_)
+        | Object::PriorityClass(_) => {}
     }
 }
+
+/// The Priority admission plugin (plugin/pkg/admission/priority/admission.go): sets a new pod's
+/// priority and preemption policy from its PriorityClass, or from the global default class when it
+/// names none (priority 0 without one). `class` looks a class up by name.
+pub fn admit_priority(
+    spec: &mut PodSpec,
+    pod_name: &str,
+    class: &dyn Fn(&str) -> Option<PriorityClassSpec>,
+    global_default: Option<(String, PriorityClassSpec)>,
+) -> Result<(), ApiError> {
+    let (name, value, policy) = if spec.priority_class_name.is_empty() {
+        match global_default {
+            Some((name, pc)) => (name, pc.value, pc.preemption_policy),
+            None => (String::new(), 0, None),
+        }
+    } else if let Some(v) = system_priority_class(&spec.priority_class_name) {
+        (spec.priority_class_name.clone(), v, None)
+    } else {
+        match class(&spec.priority_class_name) {
+            Some(pc) => (
+                spec.priority_class_name.clone(),
+                pc.value,
+                pc.preemption_policy,
+            ),
+            None => {
+                return Err(ApiError::forbidden(
+                    Kind::Pod,
+                    pod_name,
+                    &format!(
+                        "no PriorityClass with name {} was found",
+                        spec.priority_class_name
+                    ),
+                ))
+            }
+        }
+    };
+    if let Some(p) = spec.priority {
+        if p != value {
+            return Err(ApiError::forbidden(Kind::Pod, pod_name, &format!("the integer value of priority ({p}) must not be provided in pod spec; priority admission controller computed {value} from the given PriorityClass name")));
+        }
+    }
+    spec.priority_class_name = name;
+    spec.priority = Some(value);
+    if spec.preemption_policy.is_none() {
+        spec.preemption_policy = Some(policy.unwrap_or_else(|| PREEMPT_LOWER_PRIORITY.into()));
+    }
+    Ok(())
+}
+
+/// `v1.PreemptLowerPriority`, the default preemption policy.
+pub const PREEMPT_LOWER_PRIORITY: &str = "PreemptLowerPriority";
 
 #[cfg(test)]
 mod tests {
@@ -205,6 +259,63 @@ mod tests {
         }
     }
 
+    /// plugin/pkg/admission/priority/admission_test.go TestPodAdmission, the cases kubesim models.
+    #[test]
+    fn priority_admission_table() {
+        let high = PriorityClassSpec {
+            value: 1000,
+            ..Default::default()
+        };
+        let default_class = Some((
+            "default-class".to_string(),
+            PriorityClassSpec {
+                value: 10,
+                global_default: true,
+                preemption_policy: Some("Never".into()),
+                ..Default::default()
+            },
+        ));
+        let lookup = |n: &str| (n == "high").then(|| high.clone());
+        type Case = (
+            &'static str,
+            &'static str,
+            Option<i32>,
+            bool,
+            Result<(i32, &'static str), &'static str>,
+        );
+        let cases: Vec<Case> = vec![
+            ("no class, no default: 0", "", None, false, Ok((0, "PreemptLowerPriority"))),
+            ("no class, the global default", "", None, true, Ok((10, "Never"))),
+            ("a class", "high", None, true, Ok((1000, "PreemptLowerPriority"))),
+            ("a system class", "system-node-critical", None, false, Ok((2_000_001_000, "PreemptLowerPriority"))),
+            ("an unknown class", "nope", None, false, Err("pods \"p\" is forbidden: no PriorityClass with name nope was found")),
+            ("a priority that disagrees", "high", Some(5), false, Err("pods \"p\" is forbidden: the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 1000 from the given PriorityClass name")),
+            ("a priority that agrees", "high", Some(1000), false, Ok((1000, "PreemptLowerPriority"))),
+        ];
+        for (name, class, priority, with_default, want) in cases {
+            let mut spec = PodSpec {
+                priority_class_name: class.into(),
+                priority,
+                ..Default::default()
+            };
+            let gd = if with_default {
+                default_class.clone()
+            } else {
+                None
+            };
+            let got = admit_priority(&mut spec, "p", &lookup, gd).map(|_| {
+                (
+                    spec.priority.unwrap(),
+                    spec.preemption_policy.clone().unwrap(),
+                )
+            });
+            match want {
+                Ok((v, policy)) => assert_eq!(got, Ok((v, policy.to_string())), "{name}"),
+                Err(msg) => assert_eq!(got.unwrap_err().message, msg, "{name}"),
+            }
+        }
+    }
+
     #[test]
     fn pod_defaults_and_default_tolerations() {
         let mut o = Object::Pod(Pod {
@@ -226,7 +337,6 @@ mod tests {
         assert_eq!(p.spec.restart_policy, "Always");
         assert_eq!(p.spec.termination_grace_period_seconds, Some(30));
         assert_eq!(p.spec.scheduler_name, "default-scheduler");
-        assert_eq!(p.spec.priority, Some(0));
         assert_eq!(p.status.phase, "Pending");
         let tol: Vec<(&str, Option<i64>)> = p
             .spec

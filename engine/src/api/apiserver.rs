@@ -6,7 +6,7 @@
 //! watch cache's filtered watch semantics (an object entering a filter is ADDED, leaving it is
 //! DELETED), and the etcd compactor (k8s.io/apiserver/pkg/storage/etcd3/compact.go).
 
-use super::admission::admit_create;
+use super::admission::{admit_create, admit_priority};
 use super::meta::Time;
 use super::msg::{
     ApiError, Control, DeleteOptions, ListOptions, Msg, Op, Reply, Request, Response, WatchEvent,
@@ -379,6 +379,24 @@ impl ApiServer {
             }
         }
         admit_create(&mut obj);
+        if let Object::Pod(p) = &mut obj {
+            let store = &self.store;
+            let class =
+                |name: &str| match store.get(Kind::PriorityClass, "", name).map(|o| o.as_ref()) {
+                    Some(Object::PriorityClass(pc)) => Some(pc.spec.clone()),
+                    _ => None,
+                };
+            let global_default =
+                store
+                    .list(Kind::PriorityClass, None)
+                    .find_map(|o| match o.as_ref() {
+                        Object::PriorityClass(pc) if pc.spec.global_default => {
+                            Some((pc.metadata.name.clone(), pc.spec.clone()))
+                        }
+                        _ => None,
+                    });
+            admit_priority(&mut p.spec, &p.metadata.name, &class, global_default)?;
+        }
         let generated = obj.meta().name.is_empty() && !obj.meta().generate_name.is_empty();
         let tries = if generated { GENERATE_NAME_TRIES } else { 1 };
         for _ in 0..tries {

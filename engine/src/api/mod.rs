@@ -1,6 +1,7 @@
 //! Kubernetes objects, the store (etcd-like MVCC) and the API server actor.
 
 pub mod admission;
+pub mod affinity;
 pub mod apiserver;
 pub mod daemonset;
 pub mod deployment;
@@ -12,6 +13,7 @@ pub mod msg;
 pub mod node;
 pub mod object;
 pub mod pod;
+pub mod priorityclass;
 pub mod quantity;
 pub mod replicaset;
 pub mod selector;
@@ -34,6 +36,7 @@ pub use msg::{
 pub use node::{Node, Taint};
 pub use object::{Kind, Object, ObjectRef, Resource};
 pub use pod::{Container, Pod, PodTemplateSpec};
+pub use priorityclass::PriorityClass;
 pub use quantity::Quantity;
 pub use replicaset::ReplicaSet;
 pub use selector::LabelSelector;

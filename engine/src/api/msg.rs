@@ -211,6 +211,18 @@ impl ApiError {
         }
     }
 
+    /// 403 Forbidden, as an admission plugin rejects a request.
+    pub fn forbidden(kind: Kind, name: &str, detail: &str) -> Self {
+        ApiError {
+            code: 403,
+            reason: "Forbidden",
+            message: format!(
+                "{} \"{name}\" is forbidden: {detail}",
+                kind.group_resource()
+            ),
+        }
+    }
+
     /// 503 for a request to an API server that is down (the client's connection is refused).
     pub fn unavailable() -> Self {
         ApiError {

@@ -7,6 +7,7 @@ use super::lease::Lease;
 use super::meta::ObjectMeta;
 use super::node::Node;
 use super::pod::Pod;
+use super::priorityclass::PriorityClass;
 use super::replicaset::ReplicaSet;
 use super::service::Service;
 use serde::Serialize;
@@ -143,6 +144,7 @@ kinds! {
     Lease, "coordination.k8s.io/v1", "leases.coordination.k8s.io", "Lease.coordination.k8s.io", true, nostatus;
     Service, "v1", "services", "Service", true, status;
     EndpointSlice, "discovery.k8s.io/v1", "endpointslices.discovery.k8s.io", "EndpointSlice.discovery.k8s.io", true, nostatus;
+    PriorityClass, "scheduling.k8s.io/v1", "priorityclasses.scheduling.k8s.io", "PriorityClass.scheduling.k8s.io", false, nostatus;
 }
 
 impl Kind {

@@ -1,5 +1,6 @@
 //! The Pod object (k8s.io/api/core/v1/types.go Pod, PodSpec, PodStatus).
 
+use super::affinity::{Affinity, ContainerPort, PodSchedulingGate, TopologySpreadConstraint};
 use super::meta::{ObjectMeta, Time};
 use super::node::ResourceList;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,8 @@ pub struct Container {
     pub name: String,
     #[serde(default)]
     pub image: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<ContainerPort>,
     #[serde(default)]
     pub resources: ResourceRequirements,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,8 +107,17 @@ pub struct PodSpec {
     pub priority_class_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
+    /// PreemptLowerPriority (default) or Never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preemption_policy: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub overhead: ResourceList,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<Affinity>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scheduling_gates: Vec<PodSchedulingGate>,
 }
 
 /// `v1.PodCondition`.
@@ -205,6 +217,8 @@ pub struct PodStatus {
     pub container_statuses: Vec<ContainerStatus>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub qos_class: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub nominated_node_name: String,
 }
 
 /// `v1.Pod`.

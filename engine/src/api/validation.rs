@@ -139,6 +139,9 @@ fn validate_workload(
     validate_pod_spec(&template.spec, "spec.template.spec", errs);
 }
 
+/// `scheduling.HighestUserDefinablePriority`.
+pub const HIGHEST_USER_DEFINABLE_PRIORITY: i32 = 1_000_000_000;
+
 /// Returns the list of problems ("field: message"), empty when valid.
 pub fn validate(obj: &Object) -> Vec<String> {
     let mut errs = Vec::new();
@@ -226,6 +229,19 @@ pub fn validate(obj: &Object) -> Vec<String> {
                     errs.push(format!(
                         "endpoints[{i}].addresses: Required value: must contain at least 1 address"
                     ));
+                }
+            }
+        }
+        Object::PriorityClass(pc) => {
+            // pkg/apis/scheduling/validation: user classes may not exceed HighestUserDefinablePriority.
+            if pc.spec.value > HIGHEST_USER_DEFINABLE_PRIORITY
+                && !pc.metadata.name.starts_with("system-")
+            {
+                errs.push(format!("value: Forbidden: maximum allowed value of a user defined priority is {HIGHEST_USER_DEFINABLE_PRIORITY}"));
+            }
+            if let Some(p) = &pc.spec.preemption_policy {
+                if p != "PreemptLowerPriority" && p != "Never" {
+                    errs.push(format!("preemptionPolicy: Unsupported value: \"{p}\": supported values: \"Never\", \"PreemptLowerPriority\""));
                 }
             }
         }

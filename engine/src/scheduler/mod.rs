@@ -1,11 +1,15 @@
-//! kube-scheduler: queue, framework, plugins, profiles and the scheduler actor.
+//! kube-scheduler: queue, framework, plugins, profiles, registry and the scheduler actor.
 
 pub mod framework;
 pub mod plugins;
 pub mod profile;
 pub mod queue;
+pub mod registry;
 pub mod schedule_one;
+pub mod snapshot;
 
 pub use profile::Profile;
 pub use queue::QueueConfig;
+pub use registry::Registry;
 pub use schedule_one::{schedule_pod, Decision, Scheduler};
+pub use snapshot::Snapshot;

@@ -1,37 +1,141 @@
-//! Scheduling profiles: the plugins a profile runs, with score weights.
-//! Models pkg/scheduler/apis/config/v1/default_plugins.go (weights) and
-//! pkg/scheduler/schedule_one.go numFeasibleNodesToFind.
+//! A scheduling profile: the plugins of one `schedulerName`, which extension points each runs
+//! at, score weights, and the framework's runners for each point.
+//! Models pkg/scheduler/framework/runtime/framework.go (RunPreFilterPlugins, RunFilterPlugins,
+//! RunPreScorePlugins, RunScorePlugins, ...) and pkg/scheduler/schedule_one.go
+//! numFeasibleNodesToFind.
 
-use super::framework::{FilterPlugin, ScorePlugin};
-use super::plugins::noderesources::{Fit, LeastAllocated};
-use super::plugins::tainttoleration::TaintToleration;
+use super::framework::{
+    Code, CycleState, NodeInfo, Plugin, PodInfo, PostFilterResult, PreFilterResult, Status,
+    MAX_NODE_SCORE,
+};
+use super::registry::Registry;
+use super::snapshot::Snapshot;
 use crate::api::admission::DEFAULT_SCHEDULER_NAME;
+use crate::api::Pod;
+use std::collections::BTreeMap;
 
 /// `minFeasibleNodesToFind`.
 pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
 /// `minFeasibleNodesPercentageToFind`.
 pub const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: usize = 5;
 
-/// A profile: the schedulerName it serves and its plugins.
+/// The default profile's plugins in upstream's order, with score weights
+/// (pkg/scheduler/apis/config/v1/default_plugins.go; weight 0: no Score).
+pub const DEFAULT_PLUGINS: &[(&str, i64)] = &[
+    ("SchedulingGates", 0),
+    ("PrioritySort", 0),
+    ("NodeUnschedulable", 0),
+    ("NodeName", 0),
+    ("TaintToleration", 3),
+    ("NodeAffinity", 2),
+    ("NodePorts", 0),
+    ("NodeResourcesFit", 1),
+    ("VolumeRestrictions", 0),
+    ("NodeVolumeLimits", 0),
+    ("VolumeBinding", 0),
+    ("VolumeZone", 0),
+    ("PodTopologySpread", 2),
+    ("InterPodAffinity", 2),
+    ("DefaultPreemption", 0),
+    ("NodeResourcesBalancedAllocation", 1),
+    ("ImageLocality", 1),
+    ("DefaultBinder", 0),
+];
+
+/// One score plugin's results over the feasible nodes, in their order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginScores {
+    pub plugin: String,
+    pub weight: i64,
+    /// None when the plugin skipped at PreScore.
+    pub scores: Option<(Vec<i64>, Vec<i64>)>,
+}
+
+/// A profile: its plugins and where each runs.
 pub struct Profile {
     pub scheduler_name: String,
-    pub filters: Vec<Box<dyn FilterPlugin>>,
+    pub plugins: Vec<Box<dyn Plugin>>,
+    pub pre_enqueue: Vec<usize>,
+    pub pre_filter: Vec<usize>,
+    pub filter: Vec<usize>,
+    pub post_filter: Vec<usize>,
+    pub pre_score: Vec<usize>,
     /// Score plugins with their weights.
-    pub scorers: Vec<(Box<dyn ScorePlugin>, i64)>,
+    pub score: Vec<(usize, i64)>,
+    pub reserve: Vec<usize>,
+    pub permit: Vec<usize>,
+    pub bind: Vec<usize>,
     /// `percentageOfNodesToScore`; 0 means adaptive.
     pub percentage_of_nodes_to_score: usize,
 }
 
 impl Profile {
-    /// The default profile, with the plugins modelled so far, in upstream's order: filters
-    /// TaintToleration and NodeResourcesFit; NodeResourcesFit's LeastAllocated score, weight 1.
-    pub fn default_profile() -> Self {
-        Profile {
-            scheduler_name: DEFAULT_SCHEDULER_NAME.into(),
-            filters: vec![Box::new(TaintToleration), Box::new(Fit)],
-            scorers: vec![(Box::new(LeastAllocated::default()), 1)],
+    /// A profile running `plugins` (name, weight) at every extension point each implements,
+    /// in the given order (MultiPoint expansion without overrides).
+    pub fn multi_point(
+        scheduler_name: &str,
+        registry: &Registry,
+        plugins: &[(&str, i64)],
+    ) -> Result<Self, String> {
+        let mut p = Profile {
+            scheduler_name: scheduler_name.to_string(),
+            plugins: Vec::new(),
+            pre_enqueue: vec![],
+            pre_filter: vec![],
+            filter: vec![],
+            post_filter: vec![],
+            pre_score: vec![],
+            score: vec![],
+            reserve: vec![],
+            permit: vec![],
+            bind: vec![],
             percentage_of_nodes_to_score: 0,
+        };
+        for &(name, weight) in plugins {
+            let plugin = registry.new_plugin(name, None)?;
+            let i = p.plugins.len();
+            p.plugins.push(plugin);
+            p.enable_everywhere(i, weight.max(1));
         }
+        Ok(p)
+    }
+
+    /// Adds plugin `i` to every extension point it implements.
+    pub fn enable_everywhere(&mut self, i: usize, weight: i64) {
+        let pl = &self.plugins[i];
+        let points: [(bool, &mut Vec<usize>); 8] = [
+            (pl.as_pre_enqueue().is_some(), &mut self.pre_enqueue),
+            (pl.as_pre_filter().is_some(), &mut self.pre_filter),
+            (pl.as_filter().is_some(), &mut self.filter),
+            (pl.as_post_filter().is_some(), &mut self.post_filter),
+            (pl.as_pre_score().is_some(), &mut self.pre_score),
+            (pl.as_reserve().is_some(), &mut self.reserve),
+            (pl.as_permit().is_some(), &mut self.permit),
+            (pl.as_bind().is_some(), &mut self.bind),
+        ];
+        for (has, list) in points {
+            if has {
+                list.push(i);
+            }
+        }
+        if pl.as_score().is_some() {
+            self.score.push((i, weight));
+        }
+    }
+
+    /// The default profile (`default-scheduler`) with upstream's default plugins.
+    pub fn default_profile() -> Self {
+        Self::multi_point(
+            DEFAULT_SCHEDULER_NAME,
+            &Registry::in_tree(),
+            DEFAULT_PLUGINS,
+        )
+        .expect("the in-tree registry has every default plugin")
+    }
+
+    /// The plugin at index `i`'s name.
+    pub fn plugin_name(&self, i: usize) -> &str {
+        self.plugins[i].name()
     }
 
     /// numFeasibleNodesToFind: how many feasible nodes to find before scoring.
@@ -46,6 +150,228 @@ impl Profile {
         }
         let n = all_nodes * pct.min(100) / 100;
         n.max(MIN_FEASIBLE_NODES_TO_FIND)
+    }
+
+    /// RunPreEnqueuePlugins: the first rejection, or Success.
+    pub fn run_pre_enqueue(&self, pod: &Pod) -> Status {
+        for &i in &self.pre_enqueue {
+            let pl = &self.plugins[i];
+            let st = pl.as_pre_enqueue().expect("listed").pre_enqueue(pod);
+            if !st.is_success() {
+                return st.with_plugin(pl.name());
+            }
+        }
+        Status::success()
+    }
+
+    /// RunPreFilterPlugins: Skip marks the plugin's Filter off; the first rejection ends the
+    /// cycle; node-name results are intersected (with the plugins that narrowed them).
+    pub fn run_pre_filter(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        snapshot: &Snapshot,
+    ) -> (PreFilterResult, Vec<String>, Status) {
+        let mut result: PreFilterResult = None;
+        let mut narrowed_by = Vec::new();
+        for &i in &self.pre_filter {
+            let pl = &self.plugins[i];
+            let (r, st) = pl
+                .as_pre_filter()
+                .expect("listed")
+                .pre_filter(state, pod, snapshot);
+            if st.is_skip() {
+                state.skip_filter_plugins.insert(pl.name().to_string());
+                continue;
+            }
+            if !st.is_success() {
+                return (None, narrowed_by, st.with_plugin(pl.name()));
+            }
+            if let Some(names) = r {
+                narrowed_by.push(pl.name().to_string());
+                result = Some(match result {
+                    None => names,
+                    Some(prev) => prev.intersection(&names).cloned().collect(),
+                });
+            }
+        }
+        (result, narrowed_by, Status::success())
+    }
+
+    /// RunFilterPlugins: the first plugin that does not pass, or Success.
+    pub fn run_filter(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
+        for &i in &self.filter {
+            let pl = &self.plugins[i];
+            if state.skip_filter_plugins.contains(pl.name()) {
+                continue;
+            }
+            let st = pl.as_filter().expect("listed").filter(state, pod, node);
+            if !st.is_success() {
+                return st.with_plugin(pl.name());
+            }
+        }
+        Status::success()
+    }
+
+    /// RunPreFilterExtensionAddPod over the PreFilter plugins that ran.
+    pub fn run_pre_filter_add_pod(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        to_add: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        for &i in &self.pre_filter {
+            let pl = &self.plugins[i];
+            if state.skip_filter_plugins.contains(pl.name()) {
+                continue;
+            }
+            let st = pl
+                .as_pre_filter()
+                .expect("listed")
+                .add_pod(state, pod, to_add, node);
+            if !st.is_success() {
+                return st.with_plugin(pl.name());
+            }
+        }
+        Status::success()
+    }
+
+    /// RunPreFilterExtensionRemovePod over the PreFilter plugins that ran.
+    pub fn run_pre_filter_remove_pod(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        to_remove: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        for &i in &self.pre_filter {
+            let pl = &self.plugins[i];
+            if state.skip_filter_plugins.contains(pl.name()) {
+                continue;
+            }
+            let st = pl
+                .as_pre_filter()
+                .expect("listed")
+                .remove_pod(state, pod, to_remove, node);
+            if !st.is_success() {
+                return st.with_plugin(pl.name());
+            }
+        }
+        Status::success()
+    }
+
+    /// RunPostFilterPlugins: the first plugin that finds a result, or the rejection.
+    pub fn run_post_filter(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        snapshot: &Snapshot,
+        statuses: &BTreeMap<String, Status>,
+    ) -> (Option<PostFilterResult>, Status) {
+        let mut last = Status::new(Code::Unschedulable, vec![]);
+        for &i in &self.post_filter {
+            let pl = &self.plugins[i];
+            let (r, st) = pl
+                .as_post_filter()
+                .expect("listed")
+                .post_filter(state, pod, snapshot, statuses, self);
+            if st.is_success() {
+                return (r, st.with_plugin(pl.name()));
+            }
+            last = st.with_plugin(pl.name());
+        }
+        (None, last)
+    }
+
+    /// RunPreScorePlugins: Skip marks the plugin's Score off; an error fails the cycle.
+    pub fn run_pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        snapshot: &Snapshot,
+    ) -> Status {
+        for &i in &self.pre_score {
+            let pl = &self.plugins[i];
+            let st = pl
+                .as_pre_score()
+                .expect("listed")
+                .pre_score(state, pod, nodes, snapshot);
+            if st.is_skip() {
+                state.skip_score_plugins.insert(pl.name().to_string());
+            } else if !st.is_success() {
+                return st.with_plugin(pl.name());
+            }
+        }
+        Status::success()
+    }
+
+    /// RunScorePlugins: raw scores, then NormalizeScore, per plugin (weights are applied by the
+    /// caller: total = sum of weight x normalized).
+    pub fn run_score(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        snapshot: &Snapshot,
+    ) -> Vec<PluginScores> {
+        self.score
+            .iter()
+            .map(|&(i, weight)| {
+                let pl = &self.plugins[i];
+                let scores = (!state.skip_score_plugins.contains(pl.name())).then(|| {
+                    let sp = pl.as_score().expect("listed");
+                    let raw: Vec<i64> = nodes
+                        .iter()
+                        .map(|n| sp.score(state, pod, n, snapshot))
+                        .collect();
+                    let mut norm = raw.clone();
+                    sp.normalize(state, pod, nodes, &mut norm);
+                    debug_assert!(
+                        norm.iter().all(|s| (0..=MAX_NODE_SCORE).contains(s)),
+                        "{} normalized out of range: {norm:?}",
+                        pl.name()
+                    );
+                    (raw, norm)
+                });
+                PluginScores {
+                    plugin: pl.name().to_string(),
+                    weight,
+                    scores,
+                }
+            })
+            .collect()
+    }
+
+    /// RunReservePluginsReserve; on a failure the ones that ran are unreserved.
+    pub fn run_reserve(&self, state: &mut CycleState, pod: &PodInfo, node: &str) -> Status {
+        for (k, &i) in self.reserve.iter().enumerate() {
+            let pl = &self.plugins[i];
+            let st = pl.as_reserve().expect("listed").reserve(state, pod, node);
+            if !st.is_success() {
+                for &j in self.reserve[..k].iter().rev() {
+                    self.plugins[j]
+                        .as_reserve()
+                        .expect("listed")
+                        .unreserve(state, pod, node);
+                }
+                return st.with_plugin(pl.name());
+            }
+        }
+        Status::success()
+    }
+
+    /// RunPermitPlugins: the first rejection, or Success.
+    pub fn run_permit(&self, state: &mut CycleState, pod: &PodInfo, node: &str) -> Status {
+        for &i in &self.permit {
+            let pl = &self.plugins[i];
+            let st = pl.as_permit().expect("listed").permit(state, pod, node);
+            if !st.is_success() {
+                return st.with_plugin(pl.name());
+            }
+        }
+        Status::success()
     }
 }
 
@@ -68,10 +394,8 @@ mod tests {
         ] {
             assert_eq!(p.num_feasible_nodes_to_find(nodes), want, "{nodes} nodes");
         }
-        let fixed = Profile {
-            percentage_of_nodes_to_score: 40,
-            ..Profile::default_profile()
-        };
+        let mut fixed = Profile::default_profile();
+        fixed.percentage_of_nodes_to_score = 40;
         assert_eq!(fixed.num_feasible_nodes_to_find(1000), 400);
         assert_eq!(fixed.num_feasible_nodes_to_find(200), 100);
     }

@@ -1,19 +1,26 @@
 //! The kube-scheduler actor: watches nodes and pods, takes pending pods from its queue one at a
-//! time, filters and scores nodes, assumes the pod on the best node and binds it.
+//! time, runs the profile's filters and scores, assumes the pod on the best node and binds it;
+//! when no node fits it runs PostFilter (preemption).
 //! Models pkg/scheduler/schedule_one.go (schedulePod, findNodesThatFitPod, prioritizeNodes,
-//! selectHost) and the scheduler cache's assume/forget (pkg/scheduler/backend/cache/cache.go).
+//! selectHost, handleSchedulingFailure), pkg/scheduler/framework/types.go (FitError) and the
+//! scheduler cache's assume/forget (pkg/scheduler/backend/cache/cache.go).
 
-use super::framework::{NodeInfo, PodInfo};
-use super::profile::Profile;
+use super::framework::{CycleState, NodeInfo, PodInfo, Status};
+use super::profile::{PluginScores, Profile};
 use super::queue::{QueueConfig, SchedulingQueue};
+use super::snapshot::Snapshot;
 use crate::api::{Kind, ListOptions, Msg, Object, Pod, Response, Time};
 use crate::client::{ApiClient, CacheKey, Delta, Informer};
 use crate::sim::{Actor, Context, Input, SimDuration};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 const TIMER_SCHEDULE: u64 = 1;
 const TIMER_FLUSH_BACKOFF: u64 = 2;
 const TIMER_FLUSH_UNSCHEDULABLE: u64 = 3;
+
+/// `ErrNoNodesAvailable`.
+pub const NO_NODES_AVAILABLE: &str = "no nodes available to schedule pods";
 
 /// A scheduling decision (what the `schedule` trace line carries).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,81 +35,212 @@ pub struct Decision {
     pub message: Option<String>,
 }
 
-/// Runs one scheduling cycle for `pod` over `nodes`, starting at `start`; returns the decision
-/// and how many nodes were processed. `pick` chooses among `n` equally best nodes.
+/// The filter phase of one cycle (findNodesThatFitPod).
+#[derive(Clone, Debug, Default)]
+pub struct Filtered {
+    /// Feasible nodes, as positions in the snapshot's node order, in the order found.
+    pub feasible: Vec<usize>,
+    /// Each rejected node's verdict, by node name.
+    pub statuses: BTreeMap<String, Status>,
+    /// Nodes whose filters ran.
+    pub processed: usize,
+    /// The PreFilter rejection that failed every node, if any.
+    pub pre_filter: Option<Status>,
+}
+
+/// Runs PreFilter, then Filter over the nodes from position `start` (wrapping) until `limit`
+/// feasible nodes are found (None: all nodes).
+pub fn find_nodes_that_fit(
+    profile: &Profile,
+    state: &mut CycleState,
+    pod: &PodInfo,
+    snapshot: &Snapshot,
+    start: usize,
+    limit: Option<usize>,
+) -> Filtered {
+    let mut out = Filtered::default();
+    let n = snapshot.len();
+    let (narrowed, by, st) = profile.run_pre_filter(state, pod, snapshot);
+    if !st.is_success() {
+        for node in snapshot.list() {
+            out.statuses.insert(node.name.clone(), st.clone());
+        }
+        out.pre_filter = Some(st);
+        return out;
+    }
+    let mut candidates: Vec<usize> = (0..n).collect();
+    if let Some(names) = &narrowed {
+        let reason = format!("node(s) didn't satisfy plugin(s) [{}]", by.join(" "));
+        let absent = Status::unresolvable(&reason).with_plugin(&by.join(","));
+        candidates.retain(|&i| {
+            let node = snapshot.at(i);
+            let keep = names.contains(&node.name);
+            if !keep {
+                out.statuses.insert(node.name.clone(), absent.clone());
+            }
+            keep
+        });
+        if candidates.is_empty() {
+            out.pre_filter = Some(absent);
+            return out;
+        }
+    }
+    let m = candidates.len();
+    let limit = limit.unwrap_or(m).min(m);
+    for k in 0..m {
+        let pos = candidates[(start + k) % m];
+        let node = snapshot.at(pos);
+        out.processed += 1;
+        let st = profile.run_filter(state, pod, node);
+        if st.is_success() {
+            out.feasible.push(pos);
+            if out.feasible.len() >= limit {
+                break;
+            }
+        } else {
+            out.statuses.insert(node.name.clone(), st);
+        }
+    }
+    out
+}
+
+/// FitError.Error(): "0/N nodes are available: <count> <reason>, ... ." with the reasons
+/// sorted, or the PreFilter message; then the PostFilter message, if any.
+pub fn fit_error_message(total: usize, f: &Filtered, post_filter: Option<&str>) -> String {
+    if total == 0 {
+        return NO_NODES_AVAILABLE.into();
+    }
+    let mut msg = format!("0/{total} nodes are available:");
+    match &f.pre_filter {
+        Some(st) => msg.push_str(&format!(" {}.", st.message())),
+        None => {
+            let mut hist: BTreeMap<&str, usize> = BTreeMap::new();
+            for st in f.statuses.values() {
+                for r in &st.reasons {
+                    *hist.entry(r.as_str()).or_default() += 1;
+                }
+            }
+            let mut parts: Vec<String> = hist.iter().map(|(r, c)| format!("{c} {r}")).collect();
+            parts.sort();
+            if !parts.is_empty() {
+                msg.push_str(&format!(" {}.", parts.join(", ")));
+            }
+        }
+    }
+    if let Some(p) = post_filter.filter(|p| !p.is_empty()) {
+        msg.push_str(&format!(" {p}."));
+    }
+    msg
+}
+
+/// PreScore and Score over `nodes` (prioritizeNodes): each plugin's raw and normalized scores,
+/// and each node's total (sum of weight x normalized). Without score plugins every node
+/// scores 1, as upstream.
+pub fn prioritize(
+    profile: &Profile,
+    state: &mut CycleState,
+    pod: &PodInfo,
+    nodes: &[&NodeInfo],
+    snapshot: &Snapshot,
+) -> Result<(Vec<PluginScores>, Vec<i64>), Status> {
+    if profile.score.is_empty() {
+        return Ok((vec![], vec![1; nodes.len()]));
+    }
+    let st = profile.run_pre_score(state, pod, nodes, snapshot);
+    if !st.is_success() {
+        return Err(st);
+    }
+    let scores = profile.run_score(state, pod, nodes, snapshot);
+    let mut totals = vec![0i64; nodes.len()];
+    for ps in &scores {
+        if let Some((_, norm)) = &ps.scores {
+            for (t, s) in totals.iter_mut().zip(norm) {
+                *t += ps.weight * s;
+            }
+        }
+    }
+    Ok((scores, totals))
+}
+
+/// The outcome of one scheduling cycle.
+pub struct Cycle {
+    pub decision: Decision,
+    pub filtered: Filtered,
+    pub state: CycleState,
+}
+
+/// Runs one scheduling cycle for `pod` (schedulePod): filters from `start` until enough nodes
+/// are feasible, scores them (unless only one), and picks the best; `pick` chooses among `n`
+/// equally best nodes (selectHost's reservoir sampling).
 pub fn schedule_pod(
     profile: &Profile,
-    pod: &Pod,
-    nodes: &[NodeInfo],
+    pod: &PodInfo,
+    snapshot: &Snapshot,
     start: usize,
     pick: &mut dyn FnMut(usize) -> usize,
-) -> (Decision, usize) {
-    let n = nodes.len();
-    if n == 0 {
-        let d = Decision {
-            selected: None,
-            evaluated: 0,
-            feasible: 0,
-            top: vec![],
-            message: Some("no nodes available to schedule pods".into()),
-        };
-        return (d, 0);
-    }
-    let info = PodInfo::new(pod);
+) -> Cycle {
+    let mut state = CycleState::default();
+    let n = snapshot.len();
     let to_find = profile.num_feasible_nodes_to_find(n);
-    let mut feasible: Vec<usize> = Vec::with_capacity(to_find.min(n));
-    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
-    let mut processed = 0;
-    for i in 0..n {
-        let idx = (start + i) % n;
-        processed += 1;
-        let node = &nodes[idx];
-        let failed = profile.filters.iter().find_map(|f| {
-            let st = f.filter(pod, &info, node);
-            (!st.is_success()).then_some(st)
-        });
-        match failed {
-            None => {
-                feasible.push(idx);
-                if feasible.len() >= to_find {
-                    break;
-                }
-            }
-            Some(st) => {
-                for r in st.reasons {
-                    *reasons.entry(r).or_default() += 1;
-                }
-            }
-        }
-    }
-    if feasible.is_empty() {
-        // FitError.Error(): "0/N nodes are available: <count> <reason>, ...", sorted.
-        let mut parts: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
-        parts.sort();
-        let d = Decision {
-            selected: None,
-            evaluated: processed,
-            feasible: 0,
-            top: vec![],
-            message: Some(format!("0/{n} nodes are available: {}.", parts.join(", "))),
+    let filtered = find_nodes_that_fit(profile, &mut state, pod, snapshot, start, Some(to_find));
+    let mut decision = Decision {
+        selected: None,
+        evaluated: filtered.processed,
+        feasible: filtered.feasible.len(),
+        top: vec![],
+        message: None,
+    };
+    if filtered.feasible.is_empty() {
+        decision.message = Some(fit_error_message(n, &filtered, None));
+        return Cycle {
+            decision,
+            filtered,
+            state,
         };
-        return (d, processed);
     }
-    let mut totals = vec![0i64; feasible.len()];
-    if feasible.len() > 1 {
-        let mut raw = vec![0i64; feasible.len()];
-        for (plugin, weight) in &profile.scorers {
-            for (s, &idx) in raw.iter_mut().zip(&feasible) {
-                *s = plugin.score(pod, &info, &nodes[idx]);
-            }
-            plugin.normalize(&mut raw);
-            for (t, s) in totals.iter_mut().zip(&raw) {
-                *t += weight * s;
-            }
+    let nodes: Vec<&NodeInfo> = filtered.feasible.iter().map(|&i| snapshot.at(i)).collect();
+    if nodes.len() == 1 {
+        decision.selected = Some(nodes[0].name.clone());
+        decision.top = vec![(nodes[0].name.clone(), 0)];
+        return Cycle {
+            decision,
+            filtered,
+            state,
+        };
+    }
+    let totals = match prioritize(profile, &mut state, pod, &nodes, snapshot) {
+        Ok((_, totals)) => totals,
+        Err(st) => {
+            decision.message = Some(format!(
+                "running PreScore plugin {:?}: {}",
+                st.plugin,
+                st.message()
+            ));
+            return Cycle {
+                decision,
+                filtered,
+                state,
+            };
         }
+    };
+    let (chosen, top) = select_host(&nodes, &totals, pick);
+    decision.selected = Some(nodes[chosen].name.clone());
+    decision.top = top;
+    Cycle {
+        decision,
+        filtered,
+        state,
     }
-    // selectHost: uniform among the nodes with the highest total (reservoir sampling).
-    let best = *totals.iter().max().expect("feasible is not empty");
+}
+
+/// selectHost: uniform among the nodes with the highest total (reservoir sampling), and the
+/// top 3 by total then name, for reporting.
+pub fn select_host(
+    nodes: &[&NodeInfo],
+    totals: &[i64],
+    pick: &mut dyn FnMut(usize) -> usize,
+) -> (usize, Vec<(String, i64)>) {
+    let best = *totals.iter().max().expect("at least one node");
     let mut chosen = 0;
     let mut ties = 0;
     for (i, t) in totals.iter().enumerate() {
@@ -116,63 +254,59 @@ pub fn schedule_pod(
     // The top 3 by score, then name (unique, so the order is total): picked by index so
     // only three names are cloned per pod.
     let by_rank = |&a: &usize, &b: &usize| {
-        let name = |i: usize| &nodes[feasible[i]].name;
-        totals[b].cmp(&totals[a]).then_with(|| name(a).cmp(name(b)))
+        totals[b]
+            .cmp(&totals[a])
+            .then_with(|| nodes[a].name.cmp(&nodes[b].name))
     };
-    let mut order: Vec<usize> = (0..feasible.len()).collect();
+    let mut order: Vec<usize> = (0..nodes.len()).collect();
     if order.len() > 3 {
         order.select_nth_unstable_by(2, by_rank);
         order.truncate(3);
     }
     order.sort_by(by_rank);
-    let ranked: Vec<(String, i64)> = order
+    let top = order
         .iter()
-        .map(|&i| (nodes[feasible[i]].name.clone(), totals[i]))
+        .map(|&i| (nodes[i].name.clone(), totals[i]))
         .collect();
-    let d = Decision {
-        selected: Some(nodes[feasible[chosen]].name.clone()),
-        evaluated: processed,
-        feasible: feasible.len(),
-        top: ranked,
-        message: None,
-    };
-    (d, processed)
+    (chosen, top)
 }
 
 /// The kube-scheduler actor.
 pub struct Scheduler {
     client: ApiClient,
-    profile: Profile,
+    profiles: Vec<Profile>,
     nodes_informer: Informer,
     pods_informer: Informer,
-    nodes: Vec<NodeInfo>,
-    node_index: BTreeMap<String, usize>,
-    /// Pods counted on nodes (bound or assumed): node and requests.
-    placed: BTreeMap<CacheKey, (String, PodInfo)>,
+    snapshot: Snapshot,
     queue: SchedulingQueue,
     next_start: usize,
     schedule_timer_set: bool,
     binds: BTreeMap<u64, CacheKey>,
     scheduled: u64,
     failed_attempts: u64,
+    preemptions: u64,
 }
 
 impl Scheduler {
     pub fn new(client: ApiClient, profile: Profile, queue: QueueConfig) -> Self {
+        Self::with_profiles(client, vec![profile], queue)
+    }
+
+    /// A scheduler serving several profiles, each by its `schedulerName`.
+    pub fn with_profiles(client: ApiClient, profiles: Vec<Profile>, queue: QueueConfig) -> Self {
         Scheduler {
             client,
-            profile,
+            profiles,
             nodes_informer: Informer::new(Kind::Node, ListOptions::default()),
             pods_informer: Informer::new(Kind::Pod, ListOptions::default()),
-            nodes: Vec::new(),
-            node_index: BTreeMap::new(),
-            placed: BTreeMap::new(),
+            snapshot: Snapshot::new(),
             queue: SchedulingQueue::new(queue),
             next_start: 0,
             schedule_timer_set: false,
             binds: BTreeMap::new(),
             scheduled: 0,
             failed_attempts: 0,
+            preemptions: 0,
         }
     }
 
@@ -186,8 +320,23 @@ impl Scheduler {
         self.failed_attempts
     }
 
+    /// Preemptions that nominated a node and evicted victims.
+    pub fn preemptions(&self) -> u64 {
+        self.preemptions
+    }
+
     pub fn queue(&self) -> &SchedulingQueue {
         &self.queue
+    }
+
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    fn profile_for(&self, scheduler_name: &str) -> Option<usize> {
+        self.profiles
+            .iter()
+            .position(|p| p.scheduler_name == scheduler_name)
     }
 
     fn kick(&mut self, cx: &mut Context<'_, Msg>) {
@@ -197,28 +346,13 @@ impl Scheduler {
         }
     }
 
-    fn unplace(&mut self, key: &CacheKey) {
-        if let Some((node, info)) = self.placed.remove(key) {
-            if let Some(&i) = self.node_index.get(&node) {
-                self.nodes[i].remove_pod(&info);
-            }
-        }
-    }
-
-    fn place(&mut self, key: CacheKey, node: &str, info: PodInfo) {
-        if let Some(&i) = self.node_index.get(node) {
-            self.nodes[i].add_pod(&info);
-        }
-        self.placed.insert(key, (node.to_string(), info));
-    }
-
     fn on_pod(&mut self, d: Delta, cx: &mut Context<'_, Msg>) {
-        let o = d.object().clone();
-        let Object::Pod(p) = o.as_ref() else { return };
+        let obj = d.object().clone();
+        let Object::Pod(p) = obj.as_ref() else { return };
         let key: CacheKey = (p.metadata.namespace.clone(), p.metadata.name.clone());
         let gone = matches!(d, Delta::Deleted(_)) || p.is_terminal();
         if gone {
-            self.unplace(&key);
+            self.snapshot.remove_pod(&key);
             self.queue.delete(&key);
             self.queue.move_all_unschedulable(cx.now());
             self.kick(cx);
@@ -226,22 +360,24 @@ impl Scheduler {
         }
         if !p.spec.node_name.is_empty() {
             self.queue.delete(&key);
-            let same = self
-                .placed
-                .get(&key)
-                .is_some_and(|(n, _)| *n == p.spec.node_name);
-            if !same {
-                self.unplace(&key);
-                self.place(key, &p.spec.node_name, PodInfo::new(p));
-            }
+            // The bound object replaces the assumed one (its labels and status may differ).
+            self.snapshot
+                .add_pod(Arc::new(PodInfo::new(obj.clone())), &p.spec.node_name);
             return;
         }
-        let assumed = self.placed.contains_key(&key);
-        if p.spec.scheduler_name == self.profile.scheduler_name
-            && p.metadata.deletion_timestamp.is_none()
-            && !assumed
-            && !self.queue.contains(&key)
-        {
+        let assumed = self.snapshot.node_of(&key).is_some();
+        let Some(pi) = self.profile_for(&p.spec.scheduler_name) else {
+            return;
+        };
+        if p.metadata.deletion_timestamp.is_some() || assumed {
+            return;
+        }
+        // PreEnqueue (SchedulingGates): a gated pod waits outside the active queue.
+        if !self.profiles[pi].run_pre_enqueue(p).is_success() {
+            self.queue.delete(&key);
+            return;
+        }
+        if !self.queue.contains(&key) {
             self.queue.add(key, p.spec.priority.unwrap_or(0), cx.now());
             self.kick(cx);
         }
@@ -251,33 +387,13 @@ impl Scheduler {
         let Object::Node(n) = d.object().as_ref() else {
             return;
         };
-        let name = n.metadata.name.clone();
         match d {
             Delta::Added(_) | Delta::Updated { .. } => {
-                match self.node_index.get(&name) {
-                    Some(&i) => self.nodes[i].set_node(n.clone()),
-                    None => {
-                        let mut info = NodeInfo::new(n.clone());
-                        for (node, p) in self.placed.values() {
-                            if *node == name {
-                                info.add_pod(p);
-                            }
-                        }
-                        self.node_index.insert(name, self.nodes.len());
-                        self.nodes.push(info);
-                    }
-                }
+                self.snapshot.set_node(n.clone());
                 self.queue.move_all_unschedulable(cx.now());
                 self.kick(cx);
             }
-            Delta::Deleted(_) => {
-                if let Some(i) = self.node_index.remove(&name) {
-                    self.nodes.remove(i);
-                    for (j, ni) in self.nodes.iter().enumerate().skip(i) {
-                        self.node_index.insert(ni.name.clone(), j);
-                    }
-                }
-            }
+            Delta::Deleted(_) => self.snapshot.remove_node(&n.metadata.name),
         }
     }
 
@@ -286,61 +402,142 @@ impl Scheduler {
         let Some(key) = self.queue.pop(now) else {
             return;
         };
-        let pod: Pod = match self.pods_informer.get(&key.0, &key.1).map(|o| o.as_ref()) {
-            Some(Object::Pod(p)) if p.spec.node_name.is_empty() => p.clone(),
+        let obj = match self.pods_informer.get(&key.0, &key.1) {
+            Some(o) if matches!(o.as_ref(), Object::Pod(p) if p.spec.node_name.is_empty()) => {
+                o.clone()
+            }
             _ => {
                 self.queue.delete(&key);
                 return;
             }
         };
+        let info = PodInfo::new(obj);
+        let pod = info.pod();
+        let Some(pi) = self.profile_for(&pod.spec.scheduler_name) else {
+            self.queue.delete(&key);
+            return;
+        };
+        let profile = &self.profiles[pi];
         let start = self.next_start;
-        let (decision, processed) = {
+        let mut cycle = {
             let rng = cx.rng();
             let mut pick = |n: usize| rng.index(n);
-            schedule_pod(&self.profile, &pod, &self.nodes, start, &mut pick)
+            schedule_pod(profile, &info, &self.snapshot, start, &mut pick)
         };
-        if !self.nodes.is_empty() {
-            self.next_start = (start + processed) % self.nodes.len();
+        if !self.snapshot.is_empty() {
+            self.next_start = (start + cycle.filtered.processed) % self.snapshot.len();
         }
-        self.trace_decision(&pod, &decision, cx);
-        match &decision.selected {
-            Some(node) => {
-                self.place(key.clone(), node, PodInfo::new(&pod));
-                let id = self.client.bind(
-                    cx,
-                    &pod.metadata.namespace,
-                    &pod.metadata.name,
-                    &pod.metadata.uid,
-                    node,
-                );
-                self.binds.insert(id, key);
+        let mut nominated = None;
+        if cycle.decision.selected.is_none() && cycle.filtered.pre_filter.is_none() {
+            // PostFilter (preemption) only after Filter rejections, as upstream.
+            let (res, st) = profile.run_post_filter(
+                &cycle.state,
+                &info,
+                &self.snapshot,
+                &cycle.filtered.statuses,
+            );
+            let n = self.snapshot.len();
+            cycle.decision.message = Some(fit_error_message(
+                n,
+                &cycle.filtered,
+                (!st.is_success()).then(|| st.message()).as_deref(),
+            ));
+            nominated = res;
+        }
+        self.trace_decision(pod, &cycle.decision, &profile.scheduler_name, cx);
+        if let Some(node) = cycle.decision.selected.clone() {
+            // Assume, then Reserve and Permit; a failure forgets the pod and backs off.
+            let info = Arc::new(info);
+            self.snapshot.add_pod(info.clone(), &node);
+            let profile = &self.profiles[pi];
+            let mut st = profile.run_reserve(&mut cycle.state, &info, &node);
+            if st.is_success() {
+                st = profile.run_permit(&mut cycle.state, &info, &node);
             }
-            None => {
-                self.failed_attempts += 1;
-                self.queue.add_unschedulable(&key, now);
-                let msg = decision.message.clone().unwrap_or_default();
-                let already = pod.condition("PodScheduled").is_some_and(|c| {
-                    c.status == "False" && c.reason == "Unschedulable" && c.message == msg
-                });
-                if !already {
-                    let mut p = pod.clone();
-                    p.set_condition("PodScheduled", "False", Time(now));
-                    if let Some(c) = p
-                        .status
-                        .conditions
-                        .iter_mut()
-                        .find(|c| c.type_ == "PodScheduled")
-                    {
-                        c.reason = "Unschedulable".into();
-                        c.message = msg;
-                    }
-                    self.client.patch_status(cx, Object::Pod(p));
-                }
+            if !st.is_success() {
+                self.snapshot.remove_pod(&key);
+                self.queue.add_backoff(&key);
+                return;
             }
+            let p = info.pod();
+            let id = self.client.bind(
+                cx,
+                &p.metadata.namespace,
+                &p.metadata.name,
+                &p.metadata.uid,
+                &node,
+            );
+            self.binds.insert(id, key);
+            return;
+        }
+        self.failed_attempts += 1;
+        self.queue.add_unschedulable(&key, now);
+        let msg = cycle.decision.message.clone().unwrap_or_default();
+        let nominated_node = nominated
+            .as_ref()
+            .map(|r| r.nominated_node.clone())
+            .unwrap_or_default();
+        if let Some(r) = &nominated {
+            self.preempt(pod, r, cx);
+        }
+        let already = pod.condition("PodScheduled").is_some_and(|c| {
+            c.status == "False" && c.reason == "Unschedulable" && c.message == msg
+        }) && pod.status.nominated_node_name == nominated_node;
+        if !already {
+            let mut p = pod.clone();
+            p.set_condition("PodScheduled", "False", Time(now));
+            if let Some(c) = p
+                .status
+                .conditions
+                .iter_mut()
+                .find(|c| c.type_ == "PodScheduled")
+            {
+                c.reason = "Unschedulable".into();
+                c.message = msg;
+            }
+            if !nominated_node.is_empty() {
+                p.status.nominated_node_name = nominated_node;
+            }
+            self.client.patch_status(cx, Object::Pod(p));
         }
     }
 
-    fn trace_decision(&self, pod: &Pod, d: &Decision, cx: &mut Context<'_, Msg>) {
+    /// Evicts the victims preemption chose (prepareCandidate): each gets the DisruptionTarget
+    /// condition, then is deleted with its own grace period.
+    fn preempt(
+        &mut self,
+        preemptor: &Pod,
+        r: &super::framework::PostFilterResult,
+        cx: &mut Context<'_, Msg>,
+    ) {
+        if r.victims.is_empty() {
+            return;
+        }
+        self.preemptions += 1;
+        let now = Time(cx.now());
+        for v in &r.victims {
+            let mut p = v.pod().clone();
+            p.set_condition("DisruptionTarget", "True", now);
+            if let Some(c) = p
+                .status
+                .conditions
+                .iter_mut()
+                .find(|c| c.type_ == "DisruptionTarget")
+            {
+                c.reason = "PreemptionByScheduler".into();
+                c.message = format!(
+                    "{}: preempting to accommodate a higher priority pod",
+                    preemptor.spec.scheduler_name
+                );
+            }
+            self.client.patch_status(cx, Object::Pod(p));
+            let m = &v.pod().metadata;
+            self.client
+                .delete(cx, Kind::Pod, &m.namespace, &m.name, Some(m.uid.clone()));
+        }
+    }
+
+    fn trace_decision(&self, pod: &Pod, d: &Decision, profile: &str, cx: &mut Context<'_, Msg>) {
         let top: Vec<serde_json::Value> = d
             .top
             .iter()
@@ -348,7 +545,7 @@ impl Scheduler {
             .collect();
         let mut obj = serde_json::json!({
             "pod": format!("{}/{}", pod.metadata.namespace, pod.metadata.name),
-            "profile": self.profile.scheduler_name,
+            "profile": profile,
             "selected": d.selected,
             "evaluated": d.evaluated,
             "feasible": d.feasible,
@@ -384,7 +581,7 @@ impl Scheduler {
                 self.queue.done(&key);
             } else {
                 // ForgetPod, then retry after back-off.
-                self.unplace(&key);
+                self.snapshot.remove_pod(&key);
                 self.queue.add_backoff(&key);
             }
         }
@@ -438,7 +635,7 @@ impl Actor<Msg> for Scheduler {
 mod tests {
     use super::*;
     use crate::api::{ObjectRef, Reply, Request};
-    use crate::scheduler::plugins::testing::{node_info, pod_info};
+    use crate::scheduler::plugins::testing::{node_info, pod};
     use crate::sim::testing::{Harness, Sent};
     use crate::sim::{ActorId, EventId};
     use std::sync::Arc;
@@ -453,7 +650,7 @@ mod tests {
     }
 
     fn pending(name: &str, cpu_m: i64) -> ObjectRef {
-        let (mut p, _) = pod_info(cpu_m, 1 << 20);
+        let mut p = pod(cpu_m, 1 << 20);
         p.metadata.name = name.into();
         p.metadata.namespace = "default".into();
         p.metadata.uid = format!("uid-{name}");
@@ -591,17 +788,20 @@ mod tests {
 
     #[test]
     fn ties_are_broken_by_the_seeded_pick() {
-        let nodes: Vec<NodeInfo> = ["a", "b", "c"]
+        let nodes = ["a", "b", "c"]
             .iter()
-            .map(|n| node_info(n, 4000, 8 << 30, 110))
-            .collect();
-        let (p, _) = pod_info(100, 0);
+            .map(|n| node_info(n, 4000, 8 << 30, 110).node);
+        let snapshot = Snapshot::from_objects(nodes.collect(), &[]);
+        let p = PodInfo::from_pod(pod(100, 0));
         let profile = Profile::default_profile();
         // Always take the newest tie: the last of the equal nodes wins.
-        let (d, processed) = schedule_pod(&profile, &p, &nodes, 0, &mut |_| 0);
-        assert_eq!((d.selected.as_deref(), processed), (Some("c"), 3));
+        let c = schedule_pod(&profile, &p, &snapshot, 0, &mut |_| 0);
+        assert_eq!(
+            (c.decision.selected.as_deref(), c.filtered.processed),
+            (Some("c"), 3)
+        );
         // Never replace: the first wins.
-        let (d, _) = schedule_pod(&profile, &p, &nodes, 0, &mut |_| 1);
-        assert_eq!(d.selected.as_deref(), Some("a"));
+        let c = schedule_pod(&profile, &p, &snapshot, 0, &mut |_| 1);
+        assert_eq!(c.decision.selected.as_deref(), Some("a"));
     }
 }

@@ -5,8 +5,10 @@
 use crate::api::tolerations::{
     find_matching_untolerated_taint, TAINT_EFFECT_NO_EXECUTE, TAINT_EFFECT_NO_SCHEDULE,
 };
-use crate::api::{Pod, Taint};
-use crate::scheduler::framework::{Code, FilterPlugin, NodeInfo, PodInfo, Status};
+use crate::api::Taint;
+use crate::scheduler::framework::{
+    Code, CycleState, FilterPlugin, NodeInfo, Plugin, PodInfo, Status,
+};
 
 pub const NAME: &str = "TaintToleration";
 
@@ -22,12 +24,24 @@ fn do_not_schedule(t: &Taint) -> bool {
     t.effect == TAINT_EFFECT_NO_SCHEDULE || t.effect == TAINT_EFFECT_NO_EXECUTE
 }
 
-impl FilterPlugin for TaintToleration {
-    fn name(&self) -> &'static str {
+impl Plugin for TaintToleration {
+    fn name(&self) -> &str {
         NAME
     }
+    fn as_filter(&self) -> Option<&dyn FilterPlugin> {
+        Some(self)
+    }
+}
 
-    fn filter(&self, pod: &Pod, _info: &PodInfo, node: &NodeInfo) -> Status {
+/// Builds the plugin (no args).
+pub fn new(args: Option<&serde_json::Value>) -> Result<Box<dyn Plugin>, String> {
+    crate::scheduler::registry::parse_args::<serde_json::Value>(args)?;
+    Ok(Box::new(TaintToleration))
+}
+
+impl FilterPlugin for TaintToleration {
+    fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
+        let pod = pod.pod();
         let taints = &node.node.spec.taints;
         match find_matching_untolerated_taint(taints, &pod.spec.tolerations, Some(&do_not_schedule))
         {
@@ -44,7 +58,7 @@ impl FilterPlugin for TaintToleration {
 mod tests {
     use super::*;
     use crate::api::pod::Toleration;
-    use crate::scheduler::plugins::testing::{node_info, pod_info};
+    use crate::scheduler::plugins::testing::{node_info, pod};
 
     fn taint(key: &str, value: &str, effect: &str) -> Taint {
         Taint {
@@ -82,9 +96,10 @@ mod tests {
         for (name, tolerations, taints, fits) in cases {
             let mut node = node_info("n", 1000, 1 << 30, 110);
             node.node.spec.taints = taints;
-            let (mut pod, info) = pod_info(0, 0);
-            pod.spec.tolerations = tolerations;
-            let st = TaintToleration.filter(&pod, &info, &node);
+            let mut p = pod(0, 0);
+            p.spec.tolerations = tolerations;
+            let info = PodInfo::from_pod(p);
+            let st = TaintToleration.filter(&CycleState::default(), &info, &node);
             assert_eq!(st.is_success(), fits, "{name}");
             if !fits {
                 assert_eq!(st.code, Code::UnschedulableAndUnresolvable, "{name}");

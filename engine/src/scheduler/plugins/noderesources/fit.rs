@@ -1,14 +1,25 @@
 //! NodeResourcesFit filter: does the node have room for the pod's requests?
 //! Models pkg/scheduler/framework/plugins/noderesources/fit.go (fitsRequest).
 
-use crate::api::Pod;
-use crate::scheduler::framework::{Code, FilterPlugin, NodeInfo, PodInfo, Status};
+use super::least_allocated::LeastAllocated;
+use crate::scheduler::framework::{
+    Code, CycleState, FilterPlugin, NodeInfo, Plugin, PodInfo, ScorePlugin, Status,
+};
+use crate::scheduler::snapshot::Snapshot;
 
 pub const NAME: &str = "NodeResourcesFit";
 
-/// The NodeResourcesFit filter.
+/// The NodeResourcesFit plugin: Filter, and Score with the LeastAllocated strategy.
 #[derive(Clone, Debug, Default)]
-pub struct Fit;
+pub struct Fit {
+    pub scorer: LeastAllocated,
+}
+
+/// Builds the plugin from its args.
+pub fn new(args: Option<&serde_json::Value>) -> Result<Box<dyn Plugin>, String> {
+    crate::scheduler::registry::parse_args::<serde_json::Value>(args)?;
+    Ok(Box::new(Fit::default()))
+}
 
 /// One resource that does not fit, and whether it never can (request above allocatable).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +31,7 @@ pub struct InsufficientResource {
 /// fitsRequest: the resources the pod does not fit on the node, in upstream's order.
 pub fn fits_request(info: &PodInfo, node: &NodeInfo) -> Vec<InsufficientResource> {
     let mut out = Vec::new();
-    if node.pod_count + 1 > node.allocatable.pods {
+    if node.pod_count() + 1 > node.allocatable.pods {
         out.push(InsufficientResource {
             reason: "Too many pods".into(),
             unresolvable: false,
@@ -61,12 +72,26 @@ pub fn fits_request(info: &PodInfo, node: &NodeInfo) -> Vec<InsufficientResource
     out
 }
 
-impl FilterPlugin for Fit {
-    fn name(&self) -> &'static str {
+impl Plugin for Fit {
+    fn name(&self) -> &str {
         NAME
     }
+    fn as_filter(&self) -> Option<&dyn FilterPlugin> {
+        Some(self)
+    }
+    fn as_score(&self) -> Option<&dyn ScorePlugin> {
+        Some(self)
+    }
+}
 
-    fn filter(&self, _pod: &Pod, info: &PodInfo, node: &NodeInfo) -> Status {
+impl ScorePlugin for Fit {
+    fn score(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> i64 {
+        self.scorer.score(pod, node)
+    }
+}
+
+impl FilterPlugin for Fit {
+    fn filter(&self, _: &CycleState, info: &PodInfo, node: &NodeInfo) -> Status {
         let insufficient = fits_request(info, node);
         if insufficient.is_empty() {
             return Status::success();
@@ -84,7 +109,7 @@ impl FilterPlugin for Fit {
 mod tests {
     use super::*;
     use crate::scheduler::framework::Resources;
-    use crate::scheduler::plugins::testing::{node_info, pod_info};
+    use crate::scheduler::plugins::testing::{add_pod, node_info, pod_info};
 
     /// Shaped after fit_test.go TestEnoughRequests, in its units (cpu millicores, memory bytes,
     /// node allocatable 10 cpu / 20 memory / 32 pods).
@@ -148,11 +173,10 @@ mod tests {
             node.requested = Resources {
                 milli_cpu: used_cpu,
                 memory: used_mem,
-                ephemeral_storage: 0,
-                pods: 0,
+                ..Default::default()
             };
-            let (pod, info) = pod_info(cpu, mem);
-            let st = Fit.filter(&pod, &info, &node);
+            let info = pod_info(cpu, mem);
+            let st = Fit::default().filter(&CycleState::default(), &info, &node);
             assert_eq!(st.reasons, reasons, "{name}");
             assert_eq!(st.code, code, "{name}");
         }
@@ -161,9 +185,9 @@ mod tests {
     #[test]
     fn too_many_pods() {
         let mut node = node_info("n", 10, 20, 1);
-        node.pod_count = 1;
-        let (pod, info) = pod_info(0, 0);
-        let st = Fit.filter(&pod, &info, &node);
+        add_pod(&mut node, "existing", 0, 0);
+        let info = pod_info(0, 0);
+        let st = Fit::default().filter(&CycleState::default(), &info, &node);
         assert_eq!(st.reasons, ["Too many pods"]);
         assert_eq!(st.code, Code::Unschedulable);
     }

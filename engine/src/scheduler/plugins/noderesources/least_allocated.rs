@@ -2,8 +2,7 @@
 //! Models pkg/scheduler/framework/plugins/noderesources/least_allocated.go and the scorer in
 //! resource_allocation.go (cpu and memory, weight 1 each, non-zero requests).
 
-use crate::api::Pod;
-use crate::scheduler::framework::{NodeInfo, PodInfo, ScorePlugin, MAX_NODE_SCORE};
+use crate::scheduler::framework::{NodeInfo, PodInfo, MAX_NODE_SCORE};
 
 /// NodeResourcesFit's score under LeastAllocated.
 #[derive(Clone, Debug)]
@@ -28,12 +27,8 @@ pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
     (capacity - requested) * MAX_NODE_SCORE / capacity
 }
 
-impl ScorePlugin for LeastAllocated {
-    fn name(&self) -> &'static str {
-        super::fit::NAME
-    }
-
-    fn score(&self, _pod: &Pod, info: &PodInfo, node: &NodeInfo) -> i64 {
+impl LeastAllocated {
+    pub fn score(&self, info: &PodInfo, node: &NodeInfo) -> i64 {
         let (mut total, mut weights) = (0i64, 0i64);
         for (res, w) in &self.resources {
             let (alloc, req) = match res.as_str() {
@@ -111,11 +106,11 @@ mod tests {
             node.allocatable.memory = nmem;
             node.non_zero_requested.milli_cpu = ucpu;
             node.non_zero_requested.memory = umem;
-            let (pod, mut info) = pod_info(0, 0);
+            let mut info = pod_info(0, 0);
             info.non_zero_request.milli_cpu = pcpu;
             info.non_zero_request.memory = pmem;
             assert_eq!(
-                LeastAllocated::default().score(&pod, &info, &node),
+                LeastAllocated::default().score(&info, &node),
                 want,
                 "{name}"
             );

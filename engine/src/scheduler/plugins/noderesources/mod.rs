@@ -1,5 +1,7 @@
-//! The NodeResourcesFit plugin (pkg/scheduler/framework/plugins/noderesources/).
+//! The NodeResourcesFit and NodeResourcesBalancedAllocation plugins
+//! (pkg/scheduler/framework/plugins/noderesources/).
 
+pub mod balanced_allocation;
 pub mod fit;
 pub mod least_allocated;
 

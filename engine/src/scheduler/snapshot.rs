@@ -1,0 +1,323 @@
+//! The scheduler's view of the cluster: every node with its pods, in node-tree order.
+//! Models pkg/scheduler/backend/cache/cache.go (AddPod/RemovePod/AssumePod, images per node),
+//! pkg/scheduler/backend/cache/node_tree.go (zones interleaved) and
+//! pkg/scheduler/backend/cache/snapshot.go (the list plugins iterate).
+
+use super::framework::{NodeInfo, PodInfo};
+use crate::api::{Node, ObjectRef};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// (namespace, name) of a pod.
+pub type PodKey = (String, String);
+
+/// `utilnode.GetZoneKey`: region and zone labels (the beta labels as fallback); "" without both.
+pub fn zone_key(node: &Node) -> String {
+    let l = &node.metadata.labels;
+    let zone = l
+        .get("topology.kubernetes.io/zone")
+        .or_else(|| l.get("failure-domain.beta.kubernetes.io/zone"));
+    let region = l
+        .get("topology.kubernetes.io/region")
+        .or_else(|| l.get("failure-domain.beta.kubernetes.io/region"));
+    match (region, zone) {
+        (None, None) => String::new(),
+        (r, z) => format!(
+            "{}:\x00:{}",
+            r.map_or("", String::as_str),
+            z.map_or("", String::as_str)
+        ),
+    }
+}
+
+/// Nodes and the pods on them.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    nodes: Vec<NodeInfo>,
+    index: BTreeMap<String, usize>,
+    /// Zones in order of first appearance, each with its node names in order of addition.
+    tree: Vec<(String, Vec<String>)>,
+    /// Storage indices in node-tree order (round-robin over zones).
+    order: Vec<usize>,
+    /// Normalized image name -> number of nodes that have it.
+    image_nodes: BTreeMap<String, usize>,
+    /// Pod -> the node it is bound or assumed to.
+    placed: BTreeMap<PodKey, String>,
+    /// Pods placed on nodes not known (yet), by node name.
+    orphans: BTreeMap<String, Vec<Arc<PodInfo>>>,
+    /// Nodes with pods that have pod (anti-)affinity terms.
+    affinity_nodes: BTreeSet<String>,
+    /// Nodes with pods that have required anti-affinity terms.
+    anti_affinity_nodes: BTreeSet<String>,
+}
+
+impl Snapshot {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A snapshot of these nodes and pods (pods without a nodeName are left out).
+    pub fn from_objects(nodes: Vec<Node>, pods: &[ObjectRef]) -> Self {
+        let mut s = Snapshot::new();
+        for n in nodes {
+            s.set_node(n);
+        }
+        for o in pods {
+            if let crate::api::Object::Pod(p) = o.as_ref() {
+                if !p.spec.node_name.is_empty() {
+                    let node = p.spec.node_name.clone();
+                    s.add_pod(Arc::new(PodInfo::new(o.clone())), &node);
+                }
+            }
+        }
+        s
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The i-th node in node-tree order.
+    pub fn at(&self, i: usize) -> &NodeInfo {
+        &self.nodes[self.order[i]]
+    }
+
+    /// All nodes in node-tree order (`NodeInfos().List()`).
+    pub fn list(&self) -> impl Iterator<Item = &NodeInfo> + '_ {
+        self.order.iter().map(|&i| &self.nodes[i])
+    }
+
+    pub fn get(&self, name: &str) -> Option<&NodeInfo> {
+        self.index.get(name).map(|&i| &self.nodes[i])
+    }
+
+    /// Nodes with pods that have pod (anti-)affinity (`HavePodsWithAffinityList`), by name.
+    pub fn have_pods_with_affinity(&self) -> impl Iterator<Item = &NodeInfo> + '_ {
+        self.affinity_nodes.iter().filter_map(|n| self.get(n))
+    }
+
+    /// Nodes with pods that have required anti-affinity (`HavePodsWithRequiredAntiAffinityList`).
+    pub fn have_pods_with_required_anti_affinity(&self) -> impl Iterator<Item = &NodeInfo> + '_ {
+        self.anti_affinity_nodes.iter().filter_map(|n| self.get(n))
+    }
+
+    /// How many nodes have this (normalized) image.
+    pub fn num_nodes_with_image(&self, image: &str) -> usize {
+        self.image_nodes.get(image).copied().unwrap_or(0)
+    }
+
+    /// The node a pod is bound or assumed to.
+    pub fn node_of(&self, key: &PodKey) -> Option<&str> {
+        self.placed.get(key).map(String::as_str)
+    }
+
+    fn rebuild_order(&mut self) {
+        self.order.clear();
+        let longest = self.tree.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+        for i in 0..longest {
+            for (_, names) in &self.tree {
+                if let Some(n) = names.get(i) {
+                    self.order.push(self.index[n]);
+                }
+            }
+        }
+    }
+
+    fn count_images(&mut self, info_idx: usize, delta: isize) {
+        for img in self.nodes[info_idx].images.keys() {
+            let e = self.image_nodes.entry(img.clone()).or_default();
+            *e = e.saturating_add_signed(delta);
+            if *e == 0 {
+                self.image_nodes.remove(img);
+            }
+        }
+    }
+
+    fn tree_remove(&mut self, zone: &str, name: &str) {
+        if let Some(z) = self.tree.iter().position(|(k, _)| k == zone) {
+            self.tree[z].1.retain(|n| n != name);
+            if self.tree[z].1.is_empty() {
+                self.tree.remove(z);
+            }
+        }
+    }
+
+    fn tree_add(&mut self, zone: String, name: String) {
+        match self.tree.iter_mut().find(|(k, _)| *k == zone) {
+            Some((_, names)) => names.push(name),
+            None => self.tree.push((zone, vec![name])),
+        }
+    }
+
+    /// Adds a node or replaces its object (AddNode/UpdateNode).
+    pub fn set_node(&mut self, node: Node) {
+        let name = node.metadata.name.clone();
+        let zone = zone_key(&node);
+        match self.index.get(&name).copied() {
+            Some(i) => {
+                let old_zone = zone_key(&self.nodes[i].node);
+                self.count_images(i, -1);
+                self.nodes[i].set_node(node);
+                self.count_images(i, 1);
+                if old_zone != zone {
+                    self.tree_remove(&old_zone, &name);
+                    self.tree_add(zone, name);
+                    self.rebuild_order();
+                }
+            }
+            None => {
+                let mut info = NodeInfo::new(node);
+                for p in self.orphans.remove(&name).unwrap_or_default() {
+                    info.add_pod(p);
+                }
+                let i = self.nodes.len();
+                self.index.insert(name.clone(), i);
+                self.nodes.push(info);
+                self.count_images(i, 1);
+                self.track_affinity(&name);
+                self.tree_add(zone, name);
+                self.rebuild_order();
+            }
+        }
+    }
+
+    /// Removes a node (RemoveNode); its pods wait as orphans until they are removed too.
+    pub fn remove_node(&mut self, name: &str) {
+        let Some(i) = self.index.remove(name) else {
+            return;
+        };
+        self.count_images(i, -1);
+        let info = self.nodes.swap_remove(i);
+        if i < self.nodes.len() {
+            self.index.insert(self.nodes[i].name.clone(), i);
+        }
+        if !info.pods.is_empty() {
+            self.orphans.insert(name.to_string(), info.pods.clone());
+        }
+        self.affinity_nodes.remove(name);
+        self.anti_affinity_nodes.remove(name);
+        self.tree_remove(&zone_key(&info.node), name);
+        self.rebuild_order();
+    }
+
+    fn track_affinity(&mut self, node: &str) {
+        let Some(info) = self.get(node) else { return };
+        let (aff, anti) = (
+            !info.pods_with_affinity.is_empty(),
+            !info.pods_with_required_anti_affinity.is_empty(),
+        );
+        for (set, on) in [
+            (&mut self.affinity_nodes, aff),
+            (&mut self.anti_affinity_nodes, anti),
+        ] {
+            if on {
+                set.insert(node.to_string());
+            } else {
+                set.remove(node);
+            }
+        }
+    }
+
+    /// Counts a pod on a node (AddPod, or AssumePod before the binding is seen).
+    pub fn add_pod(&mut self, pod: Arc<PodInfo>, node: &str) {
+        self.remove_pod(&pod.key());
+        self.placed.insert(pod.key(), node.to_string());
+        match self.index.get(node) {
+            Some(&i) => {
+                self.nodes[i].add_pod(pod);
+                self.track_affinity(node);
+            }
+            None => self.orphans.entry(node.to_string()).or_default().push(pod),
+        }
+    }
+
+    /// Stops counting a pod (RemovePod, ForgetPod); returns its node and info.
+    pub fn remove_pod(&mut self, key: &PodKey) -> Option<(String, Arc<PodInfo>)> {
+        let node = self.placed.remove(key)?;
+        let removed = match self.index.get(&node) {
+            Some(&i) => {
+                let p = self.nodes[i].remove_pod(&key.0, &key.1);
+                self.track_affinity(&node);
+                p
+            }
+            None => {
+                let list = self.orphans.get_mut(&node)?;
+                let j = list.iter().position(|p| p.key() == *key)?;
+                let p = list.swap_remove(j);
+                if list.is_empty() {
+                    self.orphans.remove(&node);
+                }
+                Some(p)
+            }
+        };
+        removed.map(|p| (node, p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Pod;
+
+    fn node(name: &str, zone: Option<&str>) -> Node {
+        let mut n = Node::default();
+        n.metadata.name = name.into();
+        if let Some(z) = zone {
+            n.metadata
+                .labels
+                .insert("topology.kubernetes.io/zone".into(), z.into());
+        }
+        n
+    }
+
+    fn names(s: &Snapshot) -> Vec<&str> {
+        s.list().map(|n| n.name.as_str()).collect()
+    }
+
+    /// node_tree_test.go TestNodeTree_List-like: zones interleave in order of first appearance.
+    #[test]
+    fn node_tree_interleaves_zones() {
+        let mut s = Snapshot::new();
+        for (n, z) in [
+            ("a1", "a"),
+            ("a2", "a"),
+            ("a3", "a"),
+            ("b1", "b"),
+            ("c1", "c"),
+            ("b2", "b"),
+        ] {
+            s.set_node(node(n, Some(z)));
+        }
+        assert_eq!(names(&s), ["a1", "b1", "c1", "a2", "b2", "a3"]);
+        s.remove_node("b1");
+        assert_eq!(names(&s), ["a1", "b2", "c1", "a2", "a3"]);
+        s.remove_node("c1");
+        assert_eq!(names(&s), ["a1", "b2", "a2", "a3"]);
+        // A zone change moves the node to the end of its new zone.
+        s.set_node(node("a1", Some("b")));
+        assert_eq!(names(&s), ["a2", "b2", "a3", "a1"]);
+    }
+
+    #[test]
+    fn pods_follow_their_node_through_removal_and_return() {
+        let mut s = Snapshot::new();
+        s.set_node(node("n", None));
+        let mut p = Pod::default();
+        p.metadata.name = "p".into();
+        p.metadata.namespace = "default".into();
+        s.add_pod(Arc::new(PodInfo::from_pod(p)), "n");
+        assert_eq!(s.get("n").unwrap().pod_count(), 1);
+        s.remove_node("n");
+        s.set_node(node("n", None));
+        assert_eq!(s.get("n").unwrap().pod_count(), 1);
+        let key = ("default".to_string(), "p".to_string());
+        assert_eq!(s.node_of(&key), Some("n"));
+        assert!(s.remove_pod(&key).is_some());
+        assert_eq!(s.get("n").unwrap().pod_count(), 0);
+    }
+}
