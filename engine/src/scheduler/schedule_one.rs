@@ -277,6 +277,8 @@ pub struct Scheduler {
     profiles: Vec<Profile>,
     nodes_informer: Informer,
     pods_informer: Informer,
+    /// Services and ReplicaSets, for PodTopologySpread's default selector.
+    owner_informers: [Informer; 2],
     snapshot: Snapshot,
     queue: SchedulingQueue,
     next_start: usize,
@@ -299,6 +301,10 @@ impl Scheduler {
             profiles,
             nodes_informer: Informer::new(Kind::Node, ListOptions::default()),
             pods_informer: Informer::new(Kind::Pod, ListOptions::default()),
+            owner_informers: [
+                Informer::new(Kind::Service, ListOptions::default()),
+                Informer::new(Kind::ReplicaSet, ListOptions::default()),
+            ],
             snapshot: Snapshot::new(),
             queue: SchedulingQueue::new(queue),
             next_start: 0,
@@ -394,6 +400,17 @@ impl Scheduler {
                 self.kick(cx);
             }
             Delta::Deleted(_) => self.snapshot.remove_node(&n.metadata.name),
+        }
+    }
+
+    fn on_owner(&mut self, d: Delta) {
+        match d {
+            Delta::Deleted(o) => {
+                let m = o.meta();
+                self.snapshot
+                    .remove_owner_object(o.kind(), &m.namespace, &m.name)
+            }
+            d => self.snapshot.set_owner_object(d.object().clone()),
         }
     }
 
@@ -575,6 +592,12 @@ impl Scheduler {
             ds.into_iter().for_each(|d| self.on_pod(d, cx));
             return;
         }
+        for i in 0..self.owner_informers.len() {
+            if let Some(ds) = self.owner_informers[i].on_response(&resp, &mut self.client, cx) {
+                ds.into_iter().for_each(|d| self.on_owner(d));
+                return;
+            }
+        }
         if let Some(key) = self.binds.remove(&resp.id) {
             if resp.result.is_ok() {
                 self.scheduled += 1;
@@ -594,6 +617,9 @@ impl Actor<Msg> for Scheduler {
             Input::Start => {
                 self.nodes_informer.start(&mut self.client, cx);
                 self.pods_informer.start(&mut self.client, cx);
+                for inf in &mut self.owner_informers {
+                    inf.start(&mut self.client, cx);
+                }
                 cx.set_timer(SimDuration::from_secs(1), TIMER_FLUSH_BACKOFF);
                 cx.set_timer(SimDuration::from_secs(30), TIMER_FLUSH_UNSCHEDULABLE);
             }
@@ -623,6 +649,15 @@ impl Actor<Msg> for Scheduler {
                         ds.into_iter().for_each(|d| self.on_node(d, cx));
                     } else if let Some(ds) = self.pods_informer.on_watch(&w, &mut self.client, cx) {
                         ds.into_iter().for_each(|d| self.on_pod(d, cx));
+                    } else {
+                        for i in 0..self.owner_informers.len() {
+                            if let Some(ds) =
+                                self.owner_informers[i].on_watch(&w, &mut self.client, cx)
+                            {
+                                ds.into_iter().for_each(|d| self.on_owner(d));
+                                break;
+                            }
+                        }
                     }
                 }
                 Msg::Request(_) | Msg::Control(_) => {}

@@ -49,6 +49,10 @@ pub struct Snapshot {
     affinity_nodes: BTreeSet<String>,
     /// Nodes with pods that have required anti-affinity terms.
     anti_affinity_nodes: BTreeSet<String>,
+    /// Services and ReplicaSets by (namespace, name): the selectors PodTopologySpread's
+    /// system default constraints use (helper.DefaultSelector).
+    services: BTreeMap<PodKey, ObjectRef>,
+    replica_sets: BTreeMap<PodKey, ObjectRef>,
 }
 
 impl Snapshot {
@@ -56,21 +60,79 @@ impl Snapshot {
         Self::default()
     }
 
-    /// A snapshot of these nodes and pods (pods without a nodeName are left out).
-    pub fn from_objects(nodes: Vec<Node>, pods: &[ObjectRef]) -> Self {
+    /// A snapshot of these nodes and objects: pods with a nodeName are placed on their node
+    /// (others are left out); Services and ReplicaSets are kept for their selectors.
+    pub fn from_objects(nodes: Vec<Node>, objects: &[ObjectRef]) -> Self {
         let mut s = Snapshot::new();
         for n in nodes {
             s.set_node(n);
         }
-        for o in pods {
-            if let crate::api::Object::Pod(p) = o.as_ref() {
-                if !p.spec.node_name.is_empty() {
+        for o in objects {
+            match o.as_ref() {
+                crate::api::Object::Pod(p) if !p.spec.node_name.is_empty() => {
                     let node = p.spec.node_name.clone();
                     s.add_pod(Arc::new(PodInfo::new(o.clone())), &node);
                 }
+                _ => s.set_owner_object(o.clone()),
             }
         }
         s
+    }
+
+    /// Adds or replaces a Service or ReplicaSet (other kinds are ignored).
+    pub fn set_owner_object(&mut self, obj: ObjectRef) {
+        let m = obj.meta();
+        let key = (m.namespace.clone(), m.name.clone());
+        match obj.kind() {
+            crate::api::Kind::Service => {
+                self.services.insert(key, obj);
+            }
+            crate::api::Kind::ReplicaSet => {
+                self.replica_sets.insert(key, obj);
+            }
+            _ => {}
+        }
+    }
+
+    /// Removes a Service or ReplicaSet.
+    pub fn remove_owner_object(&mut self, kind: crate::api::Kind, namespace: &str, name: &str) {
+        let key = (namespace.to_string(), name.to_string());
+        match kind {
+            crate::api::Kind::Service => {
+                self.services.remove(&key);
+            }
+            crate::api::Kind::ReplicaSet => {
+                self.replica_sets.remove(&key);
+            }
+            _ => {}
+        }
+    }
+
+    /// Services in a namespace, by name.
+    pub fn services(&self, namespace: &str) -> impl Iterator<Item = &crate::api::Service> + '_ {
+        let ns = namespace.to_string();
+        self.services
+            .range((ns.clone(), String::new())..)
+            .take_while(move |((n, _), _)| *n == ns)
+            .filter_map(|(_, o)| match o.as_ref() {
+                crate::api::Object::Service(s) => Some(s),
+                _ => None,
+            })
+    }
+
+    /// ReplicaSets in a namespace, by name.
+    pub fn replica_sets(
+        &self,
+        namespace: &str,
+    ) -> impl Iterator<Item = &crate::api::ReplicaSet> + '_ {
+        let ns = namespace.to_string();
+        self.replica_sets
+            .range((ns.clone(), String::new())..)
+            .take_while(move |((n, _), _)| *n == ns)
+            .filter_map(|(_, o)| match o.as_ref() {
+                crate::api::Object::ReplicaSet(r) => Some(r),
+                _ => None,
+            })
     }
 
     /// Number of nodes.
