@@ -27,6 +27,7 @@ pub fn replicaset_flow(nodes: u32, replicas: u32) -> Scenario {
                 zone: Some("zone-a".to_string()),
                 labels: BTreeMap::new(),
                 images: Vec::new(),
+                taints: Vec::new(),
             }],
             api_latency: None,
             ..Default::default()

@@ -1,7 +1,7 @@
 //! Assembles the actors of a cluster from a scenario and runs it, checking expectations and
 //! injecting faults on the way. The one place that knows every actor.
 
-use crate::api::{ApiServer, ApiServerConfig, Kind, Msg, Object, Quantity, Store};
+use crate::api::{ApiServer, ApiServerConfig, Kind, Msg, Node, Object, Quantity, Store};
 use crate::client::{ApiClient, CommandError, Kubectl, RateLimit};
 use crate::controllers::daemonset::{DaemonSetConfig, DaemonSetController};
 use crate::controllers::deployment::{DeploymentConfig, DeploymentController};
@@ -152,6 +152,52 @@ fn runtime_config(s: &Scenario) -> RuntimeConfig {
     runtime
 }
 
+/// The kubelet of an imported Node: its name, labels, allocatable, images (with sizes for the
+/// runtime), taints (except the node.kubernetes.io/ ones the control plane manages) and
+/// cordon; and its zone label.
+fn imported_kubelet(n: &Node, runtime: &RuntimeConfig, index: u32) -> (KubeletConfig, String) {
+    let st = &n.status;
+    let cap = if st.allocatable.is_empty() {
+        st.capacity.clone()
+    } else {
+        st.allocatable.clone()
+    };
+    let mut cfg = KubeletConfig::new(n.metadata.name.clone(), cap, index);
+    cfg.labels = n.metadata.labels.clone();
+    cfg.taints = n
+        .spec
+        .taints
+        .iter()
+        .filter(|t| !t.key.starts_with("node.kubernetes.io/"))
+        .cloned()
+        .collect();
+    cfg.unschedulable = n.spec.unschedulable;
+    cfg.runtime = runtime.clone();
+    for img in &st.images {
+        if let Some(name) = img
+            .names
+            .iter()
+            .find(|n| !n.contains('@'))
+            .or(img.names.first())
+        {
+            cfg.images.push(name.clone());
+            if img.size_bytes > 0 {
+                cfg.runtime
+                    .image_sizes
+                    .entry(name.clone())
+                    .or_insert(img.size_bytes as u64);
+            }
+        }
+    }
+    let zone = n
+        .metadata
+        .labels
+        .get("topology.kubernetes.io/zone")
+        .cloned()
+        .unwrap_or_default();
+    (cfg, zone)
+}
+
 impl Cluster {
     /// Builds the cluster; the scenario must have been validated.
     pub fn new(scenario: &Scenario, opts: RunOptions) -> Self {
@@ -162,10 +208,13 @@ impl Cluster {
             .as_ref()
             .map_or(DEFAULT_API_LATENCY, latency);
         let mut sim = Sim::new(seed, lat, opts.trace);
-        let apiserver = sim.add_actor(
-            APISERVER,
-            Box::new(ApiServer::new(apiserver_config(scenario))),
-        );
+        let mut api = ApiServer::new(apiserver_config(scenario));
+        for obj in &scenario.cluster.imported {
+            if obj.kind() != Kind::Node {
+                api.restore(obj.clone());
+            }
+        }
+        let apiserver = sim.add_actor(APISERVER, Box::new(api));
         sim.network_mut().set_hub(apiserver);
         let client = ApiClient::new(apiserver);
         let (kcm_limit, nlc_config) = controller_manager_config(scenario);
@@ -226,9 +275,7 @@ impl Cluster {
         ));
 
         let runtime = runtime_config(scenario);
-        let mut kubelets = Vec::new();
-        let mut kube_proxies = Vec::new();
-        let mut index = 0u32;
+        let mut nodes: Vec<(KubeletConfig, String)> = Vec::new();
         for pool in &scenario.cluster.node_pools {
             for name in pool.node_names() {
                 let mut cap = BTreeMap::new();
@@ -238,28 +285,40 @@ impl Cluster {
                 if let Some(e) = pool.ephemeral_storage {
                     cap.insert("ephemeral-storage".to_string(), e.0);
                 }
-                let mut cfg = KubeletConfig::new(name.clone(), cap, index);
+                let mut cfg = KubeletConfig::new(name.clone(), cap, nodes.len() as u32);
                 cfg.labels = pool.labels.clone();
                 cfg.zone = pool.zone.clone();
                 cfg.images = pool.images.clone();
+                cfg.taints = pool.taints.iter().map(|t| t.to_taint()).collect();
                 cfg.runtime = runtime.clone();
-                let kubelet_client = client.clone().with_rate_limit(RateLimit::KUBELET);
-                let id = sim.add_actor(
-                    format!("kubelet/{name}"),
-                    Box::new(Kubelet::new(cfg, kubelet_client)),
-                );
-                kubelets.push(id);
-                let proxy = sim.add_actor(
-                    format!("kube-proxy/{name}"),
-                    Box::new(KubeProxy::new(
-                        name.clone(),
-                        client.clone().with_rate_limit(RateLimit::KUBELET),
-                        KubeProxyConfig::default(),
-                    )),
-                );
-                kube_proxies.push(proxy);
-                index += 1;
+                nodes.push((cfg, pool.zone.clone().unwrap_or_default()));
             }
+        }
+        for obj in &scenario.cluster.imported {
+            if let Object::Node(n) = obj {
+                let index = nodes.len() as u32;
+                nodes.push(imported_kubelet(n, &runtime, index));
+            }
+        }
+        let mut kubelets = Vec::new();
+        let mut kube_proxies = Vec::new();
+        for (cfg, _) in &nodes {
+            let name = cfg.node_name.clone();
+            let kubelet_client = client.clone().with_rate_limit(RateLimit::KUBELET);
+            let id = sim.add_actor(
+                format!("kubelet/{name}"),
+                Box::new(Kubelet::new(cfg.clone(), kubelet_client)),
+            );
+            kubelets.push(id);
+            let proxy = sim.add_actor(
+                format!("kube-proxy/{name}"),
+                Box::new(KubeProxy::new(
+                    name.clone(),
+                    client.clone().with_rate_limit(RateLimit::KUBELET),
+                    KubeProxyConfig::default(),
+                )),
+            );
+            kube_proxies.push(proxy);
         }
         for id in control_plane.iter().chain(&kubelets).chain(&kube_proxies) {
             sim.start_at(*id, SimTime::ZERO);
@@ -267,14 +326,11 @@ impl Cluster {
         let mut injector = Injector::default();
         injector.apiserver = Some(apiserver);
         injector.default_latency = lat;
-        for pool in &scenario.cluster.node_pools {
-            for name in pool.node_names() {
-                let i = injector.kubelets.len();
-                injector.kubelets.insert(name.clone(), kubelets[i]);
-                injector.proxies.insert(name.clone(), kube_proxies[i]);
-                let zone = pool.zone.clone().unwrap_or_default();
-                injector.zones.entry(zone).or_default().push(name);
-            }
+        for (i, (cfg, zone)) in nodes.iter().enumerate() {
+            let name = cfg.node_name.clone();
+            injector.kubelets.insert(name.clone(), kubelets[i]);
+            injector.proxies.insert(name.clone(), kube_proxies[i]);
+            injector.zones.entry(zone.clone()).or_default().push(name);
         }
         Cluster {
             scenario: scenario.clone(),

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use kubesim::cluster::{Cluster, RunOptions};
+use kubesim::scenario::manifests::load_manifests;
 use kubesim::scenario::{load_file, Scenario, ScenarioErrors};
 use kubesim::sim::{parse_duration, Trace};
 use std::fs::File;
@@ -43,6 +44,143 @@ enum Cmd {
         /// The scenario file (RON).
         file: PathBuf,
     },
+    /// Show one scheduling cycle for a pod against a cluster dump: every node's filter verdict
+    /// and each score plugin's raw, normalized and weighted score.
+    Explain {
+        /// The cluster state: `kubectl get nodes,pods,... -A -o json` output or YAML manifests.
+        #[arg(long, value_name = "FILE")]
+        cluster: PathBuf,
+        /// The pod to explain, as NAMESPACE/NAME.
+        #[arg(long, value_name = "NAMESPACE/NAME")]
+        pod: String,
+        /// A KubeSchedulerConfiguration (YAML or JSON); default: upstream's default profile.
+        #[arg(long, value_name = "FILE")]
+        scheduler_config: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Read a cluster dump (`kubectl get nodes,pods,replicasets,deployments,daemonsets -A -o
+    /// json`, or YAML manifests), report what kubesim does not model, and write a scenario that
+    /// starts from it.
+    Import {
+        /// The dump file.
+        file: PathBuf,
+        /// Write the scenario here (RON); without it, only the report is printed.
+        #[arg(short = 'o', long = "output", value_name = "SCENARIO.ron")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+/// `kubesim explain`.
+fn explain(
+    cluster: &Path,
+    pod: &str,
+    scheduler_config: Option<&Path>,
+    format: Format,
+) -> Result<(), (u8, String)> {
+    use kubesim::api::{Kind, Object};
+    use kubesim::scheduler::framework::PodInfo;
+    use kubesim::scheduler::{explain, Snapshot};
+    use std::sync::Arc;
+    let bad = |m: String| (2u8, m);
+    let (ns, name) = pod
+        .split_once('/')
+        .ok_or_else(|| bad(format!("--pod {pod:?}: expected NAMESPACE/NAME")))?;
+    let m = load_manifests(cluster).map_err(|e| bad(e.to_string()))?;
+    for line in m.dropped_report() {
+        eprintln!("{}: dropped {line}", cluster.display());
+    }
+    let target = m
+        .of_kind(Kind::Pod)
+        .find(|o| o.meta().namespace == ns && o.meta().name == name)
+        .cloned()
+        .ok_or_else(|| bad(format!("{}: no pod {ns}/{name}", cluster.display())))?;
+    let nodes = m
+        .of_kind(Kind::Node)
+        .filter_map(|o| match o {
+            Object::Node(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect();
+    // Every other object: bound pods count on their nodes; Services and ReplicaSets give
+    // selectors. The pod itself is explained as if it were not bound yet.
+    let others: Vec<_> = m
+        .objects
+        .iter()
+        .filter(|o| {
+            o.kind() != Kind::Node
+                && !(o.kind() == Kind::Pod && o.meta().namespace == ns && o.meta().name == name)
+        })
+        .map(|o| Arc::new(o.clone()))
+        .collect();
+    let snapshot = Snapshot::from_objects(nodes, &others);
+    let Object::Pod(mut p) = target else {
+        unreachable!("of_kind(Pod)")
+    };
+    p.spec.node_name.clear();
+    if p.spec.scheduler_name.is_empty() {
+        p.spec.scheduler_name = kubesim::api::admission::DEFAULT_SCHEDULER_NAME.into();
+    }
+    let profiles = scheduler_profiles(scheduler_config).map_err(bad)?;
+    let profile = profiles
+        .iter()
+        .find(|pr| pr.scheduler_name == p.spec.scheduler_name)
+        .ok_or_else(|| {
+            bad(format!(
+                "pod {ns}/{name} asks for schedulerName {:?}, which no profile serves",
+                p.spec.scheduler_name
+            ))
+        })?;
+    let e = explain::explain(profile, &snapshot, &PodInfo::from_pod(p));
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&e).expect("explanations serialize")
+        ),
+        Format::Table => print!("{}", explain::render_table(&e)),
+    }
+    Ok(())
+}
+
+/// The profiles of a KubeSchedulerConfiguration, or the default profile.
+fn scheduler_profiles(config: Option<&Path>) -> Result<Vec<kubesim::scheduler::Profile>, String> {
+    match config {
+        None => Ok(vec![kubesim::scheduler::Profile::default_profile()]),
+        Some(path) => Err(format!(
+            "{}: KubeSchedulerConfiguration is not read yet",
+            path.display()
+        )),
+    }
+}
+
+/// `kubesim import`.
+fn import(file: &Path, output: Option<&Path>) -> Result<(), (u8, String)> {
+    let m = load_manifests(file).map_err(|e| (2, e.to_string()))?;
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for o in &m.objects {
+        *counts.entry(o.kind().as_str()).or_default() += 1;
+    }
+    let kept: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    println!("{}: kept {}", file.display(), kept.join(", "));
+    let report = m.dropped_report();
+    if report.is_empty() {
+        println!("dropped nothing");
+    }
+    for line in report {
+        println!("dropped {line}");
+    }
+    if let Some(out) = output {
+        let text = kubesim::scenario::import::scenario_text(file, out, &m);
+        std::fs::write(out, text).map_err(|e| (2, format!("{}: {e}", out.display())))?;
+        println!("wrote {}", out.display());
+    }
+    Ok(())
 }
 
 fn load(path: &Path) -> Result<Scenario, ExitCode> {
@@ -68,6 +206,25 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(code) => code,
+        },
+        Cmd::Explain {
+            cluster,
+            pod,
+            scheduler_config,
+            format,
+        } => match explain(&cluster, &pod, scheduler_config.as_deref(), format) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err((code, msg)) => {
+                eprintln!("{msg}");
+                ExitCode::from(code)
+            }
+        },
+        Cmd::Import { file, output } => match import(&file, output.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err((code, msg)) => {
+                eprintln!("{msg}");
+                ExitCode::from(code)
+            }
         },
         Cmd::Run {
             file,

@@ -74,6 +74,7 @@ impl ClusterParams {
                 zone: None,
                 labels: BTreeMap::new(),
                 images: Vec::new(),
+                taints: Vec::new(),
             })
             .collect();
         let actions = self

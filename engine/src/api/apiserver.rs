@@ -115,6 +115,22 @@ impl ApiServer {
         }
     }
 
+    /// Puts an object in the store before the cluster starts, as an etcd restore would: its
+    /// name, uid, owners and spec kept; a pod's status starts over as Pending (its kubelet
+    /// reports the rest). Not a trace line. An object that exists already is left as it is.
+    pub fn restore(&mut self, mut obj: Object) {
+        obj.set_type_meta();
+        if let Object::Pod(p) = &mut obj {
+            p.status = super::pod::PodStatus {
+                phase: "Pending".into(),
+                qos_class: p.status.qos_class.clone(),
+                ..Default::default()
+            };
+            p.metadata.deletion_timestamp = None;
+        }
+        let _ = self.store.create(obj);
+    }
+
     /// Watches refused with 410 Gone so far.
     pub fn watches_expired(&self) -> u64 {
         self.watches_expired

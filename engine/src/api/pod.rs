@@ -207,9 +207,9 @@ pub struct PodStatus {
     pub phase: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<PodCondition>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, rename = "hostIP", skip_serializing_if = "String::is_empty")]
     pub host_ip: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, rename = "podIP", skip_serializing_if = "String::is_empty")]
     pub pod_ip: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Time>,

@@ -26,6 +26,7 @@ use crate::api::pod::{
     ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
     ContainerStatus,
 };
+use crate::api::Taint;
 use crate::api::{
     ApiError, Control, Kind, Lease, ListOptions, MicroTime, Msg, Node, Object, ObjectRef,
     OwnerReference, Pod, Reply, Response, Time,
@@ -58,6 +59,10 @@ pub struct KubeletConfig {
     pub capacity: ResourceList,
     /// Images already on the node.
     pub images: Vec<String>,
+    /// `--register-with-taints`: taints the Node is registered with.
+    pub taints: Vec<Taint>,
+    /// Register the Node cordoned (`spec.unschedulable`).
+    pub unschedulable: bool,
     /// `nodeLeaseDurationSeconds` (40); renewal every quarter of it.
     pub node_lease_duration_seconds: i32,
     /// `nodeStatusUpdateFrequency` (10 s).
@@ -77,6 +82,8 @@ impl KubeletConfig {
             zone: None,
             capacity,
             images: Vec::new(),
+            taints: Vec::new(),
+            unschedulable: false,
             node_lease_duration_seconds: 40,
             node_status_update_frequency: SimDuration::from_secs(10),
             node_status_report_frequency: SimDuration::from_secs(300),
@@ -484,6 +491,8 @@ impl Kubelet {
         if let Some(z) = &cfg.zone {
             l.insert("topology.kubernetes.io/zone".into(), z.clone());
         }
+        n.spec.taints = cfg.taints.clone();
+        n.spec.unschedulable = cfg.unschedulable;
         n.status.capacity = cfg.capacity.clone();
         n.status.allocatable = cfg.capacity.clone();
         n.status.conditions = self.node_conditions(now);
@@ -506,7 +515,12 @@ impl Kubelet {
             .images()
             .map(|i| ContainerImage {
                 names: vec![i.clone()],
-                size_bytes: 0,
+                size_bytes: self
+                    .config
+                    .runtime
+                    .image_sizes
+                    .get(i)
+                    .map_or(0, |&b| i64::try_from(b).unwrap_or(i64::MAX)),
             })
             .collect()
     }

@@ -96,12 +96,69 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
             message: format!("cannot read the file: {e}"),
         }])
     })?;
-    parse_str(&src, &file)
+    parse_in(&src, &file, path.parent().unwrap_or_else(|| Path::new(".")))
 }
 
-/// Parses and checks scenario text; `file` names it in errors.
+/// Reads `cluster.objects` (relative to `dir`) into `cluster.imported`.
+fn load_objects(
+    scenario: &mut Scenario,
+    src: &str,
+    file: &str,
+    dir: &Path,
+) -> Result<(), ScenarioErrors> {
+    let Some(rel) = scenario.cluster.objects.clone() else {
+        return Ok(());
+    };
+    let dump = dir.join(&rel.value);
+    let at = |message: String| match parse_raw(src, Some((rel.id, message.clone()))) {
+        Err(e) => spanned(file, &e),
+        Ok(_) => ScenarioError {
+            file: file.to_string(),
+            line: 1,
+            col: 1,
+            message,
+        },
+    };
+    if !dump.is_file() {
+        return Err(ScenarioErrors(vec![at(format!(
+            "objects: {} is not a file: expected a cluster dump (kubectl JSON or YAML manifests) relative to the scenario",
+            dump.display()
+        ))]));
+    }
+    let m = super::manifests::load_manifests(&dump).map_err(|e| ScenarioErrors(vec![e]))?;
+    for line in m.dropped_report() {
+        eprintln!("{}: dropped {line}", dump.display());
+    }
+    let pools: BTreeSet<String> = scenario
+        .cluster
+        .node_pools
+        .iter()
+        .flat_map(|p| p.node_names())
+        .collect();
+    if let Some(clash) = m
+        .of_kind(Kind::Node)
+        .find(|n| pools.contains(&n.meta().name))
+    {
+        return Err(ScenarioErrors(vec![at(format!(
+            "node {:?} of {} is also a node pool's node: expected distinct node names",
+            clash.meta().name,
+            dump.display()
+        ))]));
+    }
+    scenario.cluster.imported = m.objects;
+    Ok(())
+}
+
+/// Parses and checks scenario text; `file` names it in errors; `cluster.objects` is read
+/// relative to the current directory.
 pub fn parse_str(src: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
-    let scenario = parse_raw(src, None).map_err(|e| ScenarioErrors(vec![spanned(file, &e)]))?;
+    parse_in(src, file, Path::new("."))
+}
+
+/// Parses and checks scenario text whose relative paths start at `dir`.
+fn parse_in(src: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioErrors> {
+    let mut scenario = parse_raw(src, None).map_err(|e| ScenarioErrors(vec![spanned(file, &e)]))?;
+    load_objects(&mut scenario, src, file, dir)?;
     let problems = check(&scenario);
     if problems.is_empty() {
         return Ok(scenario);
@@ -206,6 +263,16 @@ fn check(s: &Scenario) -> Problems {
             }
         }
     }
+    // Imported objects exist from the start.
+    let mut imported_objects: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for o in &s.cluster.imported {
+        let m = o.meta();
+        if o.kind() == Kind::Node {
+            nodes.insert(m.name.clone());
+        } else {
+            imported_objects.insert((o.kind().to_string(), m.namespace.clone(), m.name.clone()));
+        }
+    }
     let mut latencies = vec![("cluster.api_latency", s.cluster.api_latency.as_ref())];
     if let Some(r) = &s.cluster.runtime {
         latencies.extend([
@@ -263,7 +330,7 @@ fn check(s: &Scenario) -> Problems {
     order.sort_by_key(|&i| (s.actions[i].at.0, i));
     // (kind, namespace, name) -> exists now
     let mut live: BTreeMap<(Kind, String, String), bool> = BTreeMap::new();
-    let mut ever: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut ever: BTreeSet<(String, String, String)> = imported_objects;
     for &i in &order {
         let a = &s.actions[i];
         let n = a.alternatives();

@@ -1,8 +1,10 @@
 //! Scenarios: the RON schema, loading with positioned errors, and expectations.
 
 pub mod expect;
+pub mod import;
 pub mod load;
 pub mod loc;
+pub mod manifests;
 pub mod objects;
 pub mod schema;
 pub mod values;

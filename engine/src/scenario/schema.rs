@@ -46,6 +46,14 @@ pub struct ClusterSpec {
     pub apiserver: Option<ApiServerSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controller_manager: Option<ControllerManagerSpec>,
+    /// A cluster dump to start from (`kubectl get ... -o json` or YAML manifests), relative to
+    /// the scenario file: each Node gets a kubelet that registers it as it was; the other
+    /// objects are in the store at time zero with their names, uids and owners.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objects: Option<Loc<String>>,
+    /// The objects read from `objects` (filled in when the scenario is loaded from a file).
+    #[serde(skip)]
+    pub imported: Vec<crate::api::Object>,
 }
 
 /// kube-controller-manager flags; each left out keeps upstream's default.
@@ -148,6 +156,38 @@ pub struct NodePool {
     /// Images already present on the nodes (no pull needed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<String>,
+    /// Taints the nodes register with (kubelet `--register-with-taints`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taints: Vec<TaintSpec>,
+}
+
+/// A node taint (`v1.Taint`): effect NoSchedule, PreferNoSchedule or NoExecute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaintSpec {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    pub effect: TaintEffect,
+}
+
+/// A taint's effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+impl TaintSpec {
+    pub fn to_taint(&self) -> crate::api::Taint {
+        crate::api::Taint {
+            key: self.key.clone(),
+            value: self.value.clone(),
+            effect: format!("{:?}", self.effect),
+            time_added: None,
+        }
+    }
 }
 
 impl NodePool {
