@@ -220,12 +220,15 @@ mod score_tests {
         NodeInfo::new(n)
     }
 
+    /// (name, pod tolerations, nodes, normalized scores).
+    type ScoreCase = (&'static str, Vec<Toleration>, Vec<NodeInfo>, Vec<i64>);
+
     /// taint_toleration_test.go TestTaintTolerationScore.
     #[test]
     fn taint_toleration_score_table() {
         let pns = TAINT_EFFECT_PREFER_NO_SCHEDULE;
         let ns = TAINT_EFFECT_NO_SCHEDULE;
-        let cases: Vec<(&str, Vec<Toleration>, Vec<NodeInfo>, Vec<i64>)> = vec![
+        let cases: Vec<ScoreCase> = vec![
             (
                 "node with taints tolerated by the pod, gets a higher score than those node with intolerable taints",
                 vec![equal("foo", "bar", pns)],
