@@ -1,8 +1,21 @@
-//! ImageLocality: skeleton, to be written (models pkg/scheduler/framework/plugins/imagelocality/image_locality.go).
+//! ImageLocality score: nodes that already have the pod's images score higher, each image
+//! counting its size scaled by the share of nodes that have it. Models
+//! pkg/scheduler/framework/plugins/imagelocality/image_locality.go (images of init
+//! containers and containers; kubesim has no image volumes).
 
-use crate::scheduler::framework::Plugin;
+use crate::api::Pod;
+use crate::scheduler::framework::{
+    normalized_image_name, CycleState, NodeInfo, Plugin, PodInfo, ScorePlugin, MAX_NODE_SCORE,
+};
+use crate::scheduler::snapshot::Snapshot;
 
 pub const NAME: &str = "ImageLocality";
+
+const MB: i64 = 1024 * 1024;
+/// `minThreshold`: below this sum a node scores 0.
+const MIN_THRESHOLD: i64 = 23 * MB;
+/// `maxContainerThreshold`: per container, the sum that scores 100.
+const MAX_CONTAINER_THRESHOLD: i64 = 1000 * MB;
 
 /// The ImageLocality plugin.
 #[derive(Clone, Debug, Default)]
@@ -12,10 +25,243 @@ impl Plugin for ImageLocality {
     fn name(&self) -> &str {
         NAME
     }
+    fn as_score(&self) -> Option<&dyn ScorePlugin> {
+        Some(self)
+    }
 }
 
 /// Builds the plugin (no args).
 pub fn new(args: Option<&serde_json::Value>) -> Result<Box<dyn Plugin>, String> {
     crate::scheduler::registry::parse_args::<serde_json::Value>(args)?;
     Ok(Box::new(ImageLocality))
+}
+
+/// `calculatePriority`: the sum clamped to [minThreshold, maxContainerThreshold x
+/// containers], scaled linearly to 0..=MaxNodeScore.
+fn calculate_priority(sum_scores: i64, num_containers: usize) -> i64 {
+    let max_threshold = MAX_CONTAINER_THRESHOLD * num_containers as i64;
+    let sum = if sum_scores < MIN_THRESHOLD {
+        MIN_THRESHOLD
+    } else if sum_scores > max_threshold {
+        max_threshold
+    } else {
+        sum_scores
+    };
+    MAX_NODE_SCORE * (sum - MIN_THRESHOLD) / (max_threshold - MIN_THRESHOLD)
+}
+
+/// `scaledImageScore`: size x (nodes with the image / all nodes), in float64 as upstream,
+/// truncated to int64.
+fn scaled_image_score(size: i64, num_nodes: usize, total_num_nodes: usize) -> i64 {
+    let spread = num_nodes as f64 / total_num_nodes as f64;
+    (size as f64 * spread) as i64
+}
+
+/// `sumImageScores`: the scaled scores of the node's images that the pod's init containers
+/// and containers use (an image used twice counts twice).
+fn sum_image_scores(node: &NodeInfo, pod: &Pod, snapshot: &Snapshot) -> i64 {
+    let total = snapshot.len();
+    pod.spec
+        .init_containers
+        .iter()
+        .chain(&pod.spec.containers)
+        .filter_map(|c| {
+            let name = normalized_image_name(&c.image);
+            let size = *node.images.get(&name)?;
+            Some(scaled_image_score(
+                size,
+                snapshot.num_nodes_with_image(&name),
+                total,
+            ))
+        })
+        .sum()
+}
+
+impl ScorePlugin for ImageLocality {
+    fn score(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
+        let pod = pod.pod();
+        let sum = sum_image_scores(node, pod, snapshot);
+        calculate_priority(
+            sum,
+            pod.spec.init_containers.len() + pod.spec.containers.len(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::node::ContainerImage;
+    use crate::api::{Container, Node};
+
+    fn image(names: &[&str], mb: i64) -> ContainerImage {
+        ContainerImage {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            size_bytes: mb * MB,
+        }
+    }
+
+    fn node(name: &str, images: Vec<ContainerImage>) -> Node {
+        let mut n = Node::default();
+        n.metadata.name = name.into();
+        n.status.images = images;
+        n
+    }
+
+    fn pod(containers: &[&str], init: &[&str]) -> PodInfo {
+        let c = |image: &&str| Container {
+            name: "c".into(),
+            image: image.to_string(),
+            ..Default::default()
+        };
+        let mut p = Pod::default();
+        p.spec.containers = containers.iter().map(c).collect();
+        p.spec.init_containers = init.iter().map(c).collect();
+        PodInfo::from_pod(p)
+    }
+
+    /// image_locality_test.go TestImageLocalityPriority.
+    #[test]
+    fn image_locality_priority_table() {
+        let node403002000 = || {
+            vec![
+                image(&["gcr.io/40:latest", "gcr.io/40:v1", "gcr.io/40:v1"], 40),
+                image(&["gcr.io/300:latest", "gcr.io/300:v1"], 300),
+                image(&["gcr.io/2000:latest"], 2000),
+            ]
+        };
+        let node25010 = || {
+            vec![
+                image(&["gcr.io/250:latest"], 250),
+                image(&["gcr.io/10:latest", "gcr.io/10:v1"], 10),
+            ]
+        };
+        let node60040900 = || {
+            vec![
+                image(&["gcr.io/600:latest"], 600),
+                image(&["gcr.io/40:latest"], 40),
+                image(&["gcr.io/900:latest"], 900),
+            ]
+        };
+        let node300600900 = || {
+            vec![
+                image(&["gcr.io/300:latest"], 300),
+                image(&["gcr.io/600:latest"], 600),
+                image(&["gcr.io/900:latest"], 900),
+            ]
+        };
+        let node400030 = || {
+            vec![
+                image(&["gcr.io/4000:latest"], 4000),
+                image(&["gcr.io/30:latest"], 30),
+            ]
+        };
+        let node203040 = || {
+            vec![
+                image(&["gcr.io/20:latest"], 20),
+                image(&["gcr.io/30:latest"], 30),
+                image(&["gcr.io/40:latest"], 40),
+            ]
+        };
+        let test40250 = pod(&["gcr.io/40", "gcr.io/250"], &[]);
+        let test40300 = pod(&["gcr.io/40", "gcr.io/300"], &[]);
+        let test_min_max = pod(&["gcr.io/10", "gcr.io/4000"], &[]);
+        let test300600900 = pod(&["gcr.io/300", "gcr.io/600", "gcr.io/900"], &[]);
+        let test3040 = pod(&["gcr.io/30", "gcr.io/40"], &[]);
+        let test30_init300 = pod(&["gcr.io/30"], &["gcr.io/300"]);
+        let cases: Vec<(&str, &PodInfo, Vec<Node>, Vec<i64>)> = vec![
+            (
+                "two images spread on two nodes, prefer the larger image one",
+                &test40250,
+                vec![node("node1", node403002000()), node("node2", node25010())],
+                vec![0, 5],
+            ),
+            (
+                "two images on one node, prefer this node",
+                &test40300,
+                vec![node("node1", node403002000()), node("node2", node25010())],
+                vec![7, 0],
+            ),
+            (
+                "if exceed limit, use limit",
+                &test_min_max,
+                vec![node("node1", node400030()), node("node2", node25010())],
+                vec![MAX_NODE_SCORE, 0],
+            ),
+            (
+                "if exceed limit, use limit (with node which has no images present)",
+                &test_min_max,
+                vec![
+                    node("node1", node400030()),
+                    node("node2", node25010()),
+                    node("node3", vec![]),
+                ],
+                vec![66, 0, 0],
+            ),
+            (
+                "pod with multiple large images, node2 is preferred",
+                &test300600900,
+                vec![
+                    node("node1", node60040900()),
+                    node("node2", node300600900()),
+                    node("node3", vec![]),
+                ],
+                vec![32, 36, 0],
+            ),
+            (
+                "pod with multiple small images",
+                &test3040,
+                vec![node("node1", node203040()), node("node2", node400030())],
+                vec![1, 0],
+            ),
+            (
+                "include InitContainers: two images spread on two nodes, prefer the larger image one",
+                &test30_init300,
+                vec![node("node1", node403002000()), node("node2", node203040())],
+                vec![6, 0],
+            ),
+        ];
+        for (name, pod, nodes, want) in cases {
+            let snapshot = Snapshot::from_objects(nodes.clone(), &[]);
+            let got: Vec<i64> = nodes
+                .iter()
+                .map(|n| {
+                    let info = snapshot.get(&n.metadata.name).unwrap();
+                    ImageLocality.score(&CycleState::default(), pod, info, &snapshot)
+                })
+                .collect();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    /// image_locality_test.go TestNormalizedImageName.
+    #[test]
+    fn normalized_image_name_table() {
+        let digest = "sha256:4813494d137e1631bba301d5acab6e7bb7aa74ce1185d456565ef51d737677b2";
+        let cases = [
+            (
+                "add :latest postfix 1",
+                "root".to_string(),
+                "root:latest".to_string(),
+            ),
+            (
+                "add :latest postfix 2",
+                "gcr.io:5000/root".to_string(),
+                "gcr.io:5000/root:latest".to_string(),
+            ),
+            (
+                "keep it as is 1",
+                "root:tag".to_string(),
+                "root:tag".to_string(),
+            ),
+            (
+                "keep it as is 2",
+                format!("root@{digest}"),
+                format!("root@{digest}"),
+            ),
+        ];
+        for (name, input, want) in cases {
+            assert_eq!(normalized_image_name(&input), want, "{name}");
+        }
+    }
 }
