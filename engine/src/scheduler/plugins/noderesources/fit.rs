@@ -928,6 +928,20 @@ mod tests {
         );
     }
 
+    /// A request equal to allocatable is resolvable by preemption; one above it is not.
+    #[test]
+    fn unresolvable_only_above_allocatable() {
+        let node = node_with(allocatable(10, 20, 32, 5, 20, 5), resource_pod(&[u(1, 0)]));
+        assert_eq!(
+            run_filter(&Fit::default(), &resource_pod(&[u(10, 0)]), &node),
+            Status::unschedulable("Insufficient cpu")
+        );
+        assert_eq!(
+            run_filter(&Fit::default(), &resource_pod(&[u(11, 0)]), &node),
+            Status::unresolvable("Insufficient cpu")
+        );
+    }
+
     #[test]
     fn extended_resource_names() {
         assert!(is_extended_resource_name("example.com/aaa"));
