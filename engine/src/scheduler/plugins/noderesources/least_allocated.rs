@@ -1,124 +1,247 @@
-//! NodeResourcesFit scoring with the LeastAllocated strategy: favour nodes with more room left.
-//! Models pkg/scheduler/framework/plugins/noderesources/least_allocated.go and the scorer in
-//! resource_allocation.go (cpu and memory, weight 1 each, non-zero requests).
+//! LeastAllocated: favour nodes with more room left after the pod.
+//! Models pkg/scheduler/framework/plugins/noderesources/least_allocated.go.
 
-use crate::scheduler::framework::{NodeInfo, PodInfo, MAX_NODE_SCORE};
+use super::args::ResourceSpec;
+use crate::scheduler::framework::MAX_NODE_SCORE;
 
-/// NodeResourcesFit's score under LeastAllocated.
-#[derive(Clone, Debug)]
-pub struct LeastAllocated {
-    /// (resource, weight); upstream default cpu 1, memory 1.
-    pub resources: Vec<(String, i64)>,
-}
-
-impl Default for LeastAllocated {
-    fn default() -> Self {
-        LeastAllocated {
-            resources: vec![("cpu".into(), 1), ("memory".into(), 1)],
+/// `leastResourceScorer`: sum(score x weight) / sum(weight) over resources with allocatable > 0.
+pub fn least_resource_scorer(
+    resources: &[ResourceSpec],
+    requested: &[i64],
+    allocatable: &[i64],
+) -> i64 {
+    let (mut node_score, mut weight_sum) = (0i64, 0i64);
+    for i in 0..requested.len() {
+        if allocatable[i] == 0 {
+            continue;
         }
+        let weight = resources[i].weight;
+        node_score = node_score
+            .wrapping_add(least_requested_score(requested[i], allocatable[i]).wrapping_mul(weight));
+        weight_sum += weight;
     }
+    if weight_sum == 0 {
+        return 0;
+    }
+    node_score / weight_sum
 }
 
-/// leastRequestedScore: (capacity - requested) * 100 / capacity, 0 when over capacity.
+/// `leastRequestedScore`: (capacity - requested) x 100 / capacity; 0 when over capacity.
 pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
     }
-    (capacity - requested) * MAX_NODE_SCORE / capacity
-}
-
-impl LeastAllocated {
-    pub fn score(&self, info: &PodInfo, node: &NodeInfo) -> i64 {
-        let (mut total, mut weights) = (0i64, 0i64);
-        for (res, w) in &self.resources {
-            let (alloc, req) = match res.as_str() {
-                "cpu" => (
-                    node.allocatable.milli_cpu,
-                    node.non_zero_requested.milli_cpu + info.non_zero_request.milli_cpu,
-                ),
-                "memory" => (
-                    node.allocatable.memory,
-                    node.non_zero_requested.memory + info.non_zero_request.memory,
-                ),
-                "ephemeral-storage" => (
-                    node.allocatable.ephemeral_storage,
-                    node.requested.ephemeral_storage + info.request.ephemeral_storage,
-                ),
-                _ => continue,
-            };
-            if alloc == 0 {
-                continue;
-            }
-            total += least_requested_score(req, alloc) * w;
-            weights += w;
-        }
-        if weights == 0 {
-            return 0;
-        }
-        total / weights
-    }
+    (capacity - requested).wrapping_mul(MAX_NODE_SCORE) / capacity
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::args::{default_resource_spec, ResourceSpec, LEAST_ALLOCATED};
+    use super::super::test_util::{
+        extended_resource_set, fit_scores, st_node, st_pod, EXTENDED_RES,
+    };
     use super::*;
-    use crate::scheduler::plugins::testing::{node_info, pod_info};
 
-    /// Cases from least_allocated_test.go TestLeastAllocatedScoringStrategy.
+    /// least_allocated_test.go TestLeastAllocatedScoringStrategy.
     #[test]
-    fn least_allocated_table() {
-        // (name, node (cpu m, mem), used (cpu m, mem), pod (cpu m, mem), want)
-        type Case = (&'static str, (i64, i64), (i64, i64), (i64, i64), i64);
-        let cases: Vec<Case> = vec![
-            // nothing scheduled, nothing requested: 4000/10000 node: defaults count 100m, 200Mi
-            (
-                "nothing scheduled, resources requested, differently sized nodes",
-                (4000, 10000),
-                (0, 0),
-                (3000, 5000),
-                (25 + 50) / 2,
-            ),
-            (
-                "nothing scheduled, resources requested, 6000/10000",
-                (6000, 10000),
-                (0, 0),
-                (3000, 5000),
-                (50 + 50) / 2,
-            ),
-            (
-                "resources requested, pods scheduled with resources",
-                (10000, 20000),
-                (3000, 0),
-                (3000, 5000),
-                (40 + 75) / 2,
-            ),
-            (
-                "requested resources exceed node capacity",
-                (4000, 10000),
-                (0, 0),
-                (8000, 5000),
-                25,
-            ),
+    fn least_allocated_scoring_strategy() {
+        let n = |name: &str, cpu: &str, mem: &str| st_node(name, &[("cpu", cpu), ("memory", mem)]);
+        let two_req = || {
+            st_pod()
+                .req(&[("cpu", "1000"), ("memory", "2000")])
+                .req(&[("cpu", "2000"), ("memory", "3000")])
+        };
+        struct Case {
+            name: &'static str,
+            pod: super::super::test_util::PodBuilder,
+            nodes: Vec<crate::api::Node>,
+            existing: Vec<crate::api::Pod>,
+            want: Result<Vec<i64>, &'static str>,
+            resources: Vec<ResourceSpec>,
+        }
+        let cases = vec![
+            Case {
+                name: "nothing scheduled, nothing requested",
+                pod: st_pod(),
+                nodes: vec![n("node1", "4000", "10000"), n("node2", "4000", "10000")],
+                existing: vec![],
+                want: Ok(vec![MAX_NODE_SCORE, MAX_NODE_SCORE]),
+                resources: default_resource_spec(),
+            },
+            Case {
+                name: "nothing scheduled, resources requested, differently sized nodes",
+                pod: two_req(),
+                nodes: vec![n("node1", "4000", "10000"), n("node2", "6000", "10000")],
+                existing: vec![],
+                want: Ok(vec![37, 50]),
+                resources: default_resource_spec(),
+            },
+            Case {
+                name: "Resources not set, pods scheduled with error",
+                pod: two_req(),
+                nodes: vec![n("node1", "4000", "10000"), n("node2", "6000", "10000")],
+                existing: vec![],
+                want: Ok(vec![0, 0]),
+                resources: vec![],
+            },
+            Case {
+                name: "no resources requested, pods scheduled",
+                pod: st_pod(),
+                nodes: vec![n("node1", "4000", "10000"), n("node2", "4000", "10000")],
+                existing: vec![
+                    st_pod().node("node1").obj(),
+                    st_pod().node("node1").obj(),
+                    st_pod().node("node2").obj(),
+                    st_pod().node("node2").obj(),
+                ],
+                want: Ok(vec![MAX_NODE_SCORE, MAX_NODE_SCORE]),
+                resources: default_resource_spec(),
+            },
+            Case {
+                name: "no resources requested, pods scheduled with resources",
+                pod: st_pod(),
+                nodes: vec![n("node1", "10000", "20000"), n("node2", "10000", "20000")],
+                existing: vec![
+                    st_pod().node("node1").req(&[("cpu", "3000"), ("memory", "0")]).obj(),
+                    st_pod().node("node1").req(&[("cpu", "3000"), ("memory", "0")]).obj(),
+                    st_pod().node("node2").req(&[("cpu", "3000"), ("memory", "0")]).obj(),
+                    st_pod().node("node2").req(&[("cpu", "3000"), ("memory", "5000")]).obj(),
+                ],
+                want: Ok(vec![70, 57]),
+                resources: default_resource_spec(),
+            },
+            Case {
+                name: "resources requested, pods scheduled with resources",
+                pod: two_req(),
+                nodes: vec![n("node1", "10000", "20000"), n("node2", "10000", "20000")],
+                existing: vec![
+                    st_pod().node("node1").req(&[("cpu", "3000"), ("memory", "0")]).obj(),
+                    st_pod().node("node2").req(&[("cpu", "3000"), ("memory", "5000")]).obj(),
+                ],
+                want: Ok(vec![57, 45]),
+                resources: default_resource_spec(),
+            },
+            Case {
+                name: "resources requested, pods scheduled with resources, differently sized nodes",
+                pod: two_req(),
+                nodes: vec![n("node1", "10000", "20000"), n("node2", "10000", "50000")],
+                existing: vec![
+                    st_pod().node("node1").req(&[("cpu", "3000"), ("memory", "0")]).obj(),
+                    st_pod().node("node2").req(&[("cpu", "3000"), ("memory", "5000")]).obj(),
+                ],
+                want: Ok(vec![57, 60]),
+                resources: default_resource_spec(),
+            },
+            Case {
+                name: "requested resources exceed node capacity",
+                pod: st_pod().req(&[("cpu", "3000"), ("memory", "0")]),
+                nodes: vec![n("node1", "4000", "10000"), n("node2", "4000", "10000")],
+                existing: vec![
+                    st_pod().node("node1").req(&[("cpu", "3000"), ("memory", "0")]).obj(),
+                    st_pod().node("node2").req(&[("cpu", "3000"), ("memory", "5000")]).obj(),
+                ],
+                want: Ok(vec![50, 25]),
+                resources: default_resource_spec(),
+            },
+            Case {
+                name: "zero node resources, pods scheduled with resources",
+                pod: st_pod(),
+                nodes: vec![st_node("node1", &[]), st_node("node2", &[])],
+                existing: vec![
+                    st_pod().node("node1").req(&[("cpu", "3000"), ("memory", "0")]).obj(),
+                    st_pod().node("node2").req(&[("cpu", "3000"), ("memory", "5000")]).obj(),
+                ],
+                want: Ok(vec![0, 0]),
+                resources: default_resource_spec(),
+            },
+            Case {
+                name: "nothing scheduled, resources requested with different weight on CPU and memory, differently sized nodes",
+                pod: two_req().node("node1"),
+                nodes: vec![n("node1", "4000", "10000"), n("node2", "6000", "10000")],
+                existing: vec![],
+                want: Ok(vec![41, 50]),
+                resources: vec![ResourceSpec::new("memory", 2), ResourceSpec::new("cpu", 1)],
+            },
+            Case {
+                name: "resource with negative weight",
+                pod: two_req().node("node1"),
+                nodes: vec![n("node1", "4000", "10000")],
+                existing: vec![],
+                want: Err("scoringStrategy.resources[0].weight: Invalid value: -1: resource weight of memory not in valid range (0, 100]"),
+                resources: vec![ResourceSpec::new("memory", -1), ResourceSpec::new("cpu", 1)],
+            },
+            Case {
+                name: "resource with zero weight",
+                pod: two_req().node("node1"),
+                nodes: vec![n("node1", "4000", "10000")],
+                existing: vec![],
+                want: Err("scoringStrategy.resources[1].weight: Invalid value: 0: resource weight of cpu not in valid range (0, 100]"),
+                resources: vec![ResourceSpec::new("memory", 1), ResourceSpec::new("cpu", 0)],
+            },
+            Case {
+                name: "resource weight larger than MaxNodeScore",
+                pod: two_req().node("node1"),
+                nodes: vec![n("node1", "4000", "10000")],
+                existing: vec![],
+                want: Err("scoringStrategy.resources[1].weight: Invalid value: 101: resource weight of cpu not in valid range (0, 100]"),
+                resources: vec![ResourceSpec::new("memory", 1), ResourceSpec::new("cpu", 101)],
+            },
+            Case {
+                name: "bypass extended resource if the pod does not request",
+                pod: two_req().node("node1"),
+                nodes: vec![
+                    n("node1", "6000", "10000"),
+                    st_node("node2", &[("cpu", "6000"), ("memory", "10000"), (EXTENDED_RES, "4")]),
+                ],
+                existing: vec![],
+                want: Ok(vec![50, 50]),
+                resources: extended_resource_set(),
+            },
+            Case {
+                name: "honor extended resource if the pod requests",
+                pod: st_pod()
+                    .node("node1")
+                    .req(&[("cpu", "3000"), ("memory", "5000"), (EXTENDED_RES, "2")]),
+                nodes: vec![
+                    st_node("node1", &[("cpu", "6000"), ("memory", "10000"), (EXTENDED_RES, "4")]),
+                    st_node("node2", &[("cpu", "6000"), ("memory", "10000"), (EXTENDED_RES, "10")]),
+                ],
+                existing: vec![],
+                want: Ok(vec![50, 60]),
+                resources: extended_resource_set(),
+            },
+            Case {
+                name: "if the node doesn't have a resource",
+                pod: st_pod().node("node1").req(&[("cpu", "3000"), ("memory", "4000")]),
+                nodes: vec![
+                    n("node1", "6000", "10000"),
+                    st_node("node2", &[("cpu", "6000"), ("memory", "10000"), (EXTENDED_RES, "4")]),
+                ],
+                existing: vec![],
+                want: Ok(vec![55, 55]),
+                resources: vec![
+                    ResourceSpec::new(EXTENDED_RES, 2),
+                    ResourceSpec::new("cpu", 1),
+                    ResourceSpec::new("memory", 1),
+                ],
+            },
         ];
-        for (name, (ncpu, nmem), (ucpu, umem), (pcpu, pmem), want) in cases {
-            let mut node = node_info("n", 0, 0, 110);
-            node.allocatable.milli_cpu = ncpu;
-            node.allocatable.memory = nmem;
-            node.non_zero_requested.milli_cpu = ucpu;
-            node.non_zero_requested.memory = umem;
-            let mut info = pod_info(0, 0);
-            info.non_zero_request.milli_cpu = pcpu;
-            info.non_zero_request.memory = pmem;
-            assert_eq!(
-                LeastAllocated::default().score(&info, &node),
-                want,
-                "{name}"
+        for c in cases {
+            let got = fit_scores(
+                LEAST_ALLOCATED,
+                c.resources,
+                None,
+                c.pod.obj(),
+                c.nodes,
+                c.existing,
+                true,
             );
+            assert_eq!(got, c.want.map_err(String::from), "{}", c.name);
         }
     }
 
     #[test]
-    fn score_formula_table() {
+    fn least_requested_score_table() {
         for (req, cap, want) in [
             (0, 100, 100),
             (25, 100, 75),
