@@ -1,0 +1,274 @@
+//! PreScore (matching pods per topology value of each ScheduleAnyway constraint, over all nodes,
+//! for the values the feasible nodes have), Score (sum of count x ln(domains + 2) + maxSkew - 1,
+//! rounded) and NormalizeScore (fewer matching pods score higher). Models
+//! pkg/scheduler/framework/plugins/podtopologyspread/scoring.go; float64 as Go computes it.
+
+use super::common::{
+    build_default_constraints, count_pods_match_selector, filter_topology_spread_constraints,
+    node_labels_match_spread_constraints, Constraint, LABEL_HOSTNAME, SCHEDULE_ANYWAY,
+};
+use super::PodTopologySpread;
+use crate::api::Pod;
+use crate::scheduler::framework::{
+    Code, CycleState, NodeInfo, PodInfo, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+};
+use crate::scheduler::snapshot::Snapshot;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// `preScoreStateKey`.
+pub const PRE_SCORE_STATE_KEY: &str = "PreScorePodTopologySpread";
+/// `invalidScore`.
+const INVALID_SCORE: i64 = -1;
+
+/// `preScoreState`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PreScoreState {
+    pub constraints: Vec<Constraint>,
+    /// Feasible nodes missing some constraint's topology key (only when every key is required).
+    pub ignored_nodes: BTreeSet<String>,
+    /// Per constraint, matching pods per topology value of a feasible node (hostname
+    /// constraints are counted per node at Score instead).
+    pub topology_value_to_pod_counts: Vec<BTreeMap<String, i64>>,
+    /// Per constraint, ln(number of its topology values among the feasible nodes + 2).
+    pub topology_normalizing_weight: Vec<f64>,
+}
+
+/// Go's `math.Log` (src/math/log.go, FreeBSD's e_log.c; log_amd64.s does the same operations)
+/// for positive normal `x`, so weights round exactly as upstream's.
+pub fn go_log(x: f64) -> f64 {
+    // The constants by their bits, as upstream lists them.
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+    const L1: f64 = f64::from_bits(0x3fe5_5555_5555_5593);
+    const L2: f64 = f64::from_bits(0x3fd9_9999_9997_fa04);
+    const L3: f64 = f64::from_bits(0x3fd2_4924_9422_9359);
+    const L4: f64 = f64::from_bits(0x3fcc_71c5_1d8e_78af);
+    const L5: f64 = f64::from_bits(0x3fc7_4664_96cb_03de);
+    const L6: f64 = f64::from_bits(0x3fc3_9a09_d078_c69f);
+    const L7: f64 = f64::from_bits(0x3fc2_f112_df3e_5244);
+    if x.is_nan() || x == f64::INFINITY {
+        return x;
+    }
+    if x < 0.0 {
+        return f64::NAN;
+    }
+    if x == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    // Frexp: x = f1 * 2^ki with f1 in [0.5, 1).
+    let bits = x.to_bits();
+    let mut ki = ((bits >> 52) & 0x7ff) as i64 - 1022;
+    let mut f1 = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    if f1 < std::f64::consts::FRAC_1_SQRT_2 {
+        f1 *= 2.0;
+        ki -= 1;
+    }
+    let f = f1 - 1.0;
+    let k = ki as f64;
+    let s = f / (2.0 + f);
+    let s2 = s * s;
+    let s4 = s2 * s2;
+    let t1 = s2 * (L1 + s4 * (L3 + s4 * (L5 + s4 * L7)));
+    let t2 = s4 * (L2 + s4 * (L4 + s4 * L6));
+    let r = t1 + t2;
+    let hfsq = 0.5 * f * f;
+    k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f)
+}
+
+/// `topologyNormalizingWeight`: ln(size + 2).
+pub fn topology_normalizing_weight(size: usize) -> f64 {
+    go_log((size + 2) as f64)
+}
+
+/// `scoreForCount`: cnt x weight + maxSkew - 1.
+fn score_for_count(cnt: i64, max_skew: i32, tp_weight: f64) -> f64 {
+    cnt as f64 * tp_weight + f64::from(max_skew - 1)
+}
+
+impl PodTopologySpread {
+    /// `initPreScoreState`: the pod's ScheduleAnyway constraints (or the default ones), the
+    /// ignored nodes, a zero count for each topology value of a feasible node, and weights.
+    fn init_pre_score_state(
+        &self,
+        pod: &Pod,
+        filtered: &[&NodeInfo],
+        snapshot: &Snapshot,
+        require_all_topologies: bool,
+    ) -> Result<PreScoreState, String> {
+        let constraints = if !pod.spec.topology_spread_constraints.is_empty() {
+            filter_topology_spread_constraints(
+                &pod.spec.topology_spread_constraints,
+                &pod.metadata.labels,
+                SCHEDULE_ANYWAY,
+            )
+            .map_err(|e| format!("obtaining pod's soft topology spread constraints: {e}"))?
+        } else {
+            build_default_constraints(&self.default_constraints, pod, snapshot, SCHEDULE_ANYWAY)
+                .map_err(|e| format!("setting default soft topology spread constraints: {e}"))?
+        };
+        let mut s = PreScoreState {
+            constraints,
+            ..Default::default()
+        };
+        if s.constraints.is_empty() {
+            return Ok(s);
+        }
+        s.topology_value_to_pod_counts = vec![BTreeMap::new(); s.constraints.len()];
+        let mut topo_size = vec![0usize; s.constraints.len()];
+        for node in filtered {
+            let labels = &node.node.metadata.labels;
+            if require_all_topologies
+                && !node_labels_match_spread_constraints(labels, &s.constraints)
+            {
+                s.ignored_nodes.insert(node.name.clone());
+                continue;
+            }
+            for (i, c) in s.constraints.iter().enumerate() {
+                if c.topology_key == LABEL_HOSTNAME {
+                    continue;
+                }
+                let value = labels.get(&c.topology_key).cloned().unwrap_or_default();
+                if let Entry::Vacant(e) = s.topology_value_to_pod_counts[i].entry(value) {
+                    e.insert(0);
+                    topo_size[i] += 1;
+                }
+            }
+        }
+        s.topology_normalizing_weight = s
+            .constraints
+            .iter()
+            .zip(&topo_size)
+            .map(|(c, &sz)| {
+                let sz = if c.topology_key == LABEL_HOSTNAME {
+                    filtered.len() - s.ignored_nodes.len()
+                } else {
+                    sz
+                };
+                topology_normalizing_weight(sz)
+            })
+            .collect();
+        Ok(s)
+    }
+}
+
+impl PreScorePlugin for PodTopologySpread {
+    /// Skip when the cluster has no node or the pod has no ScheduleAnyway constraint. Nodes must
+    /// have every topology key unless the constraints are the system defaults.
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        snapshot: &Snapshot,
+    ) -> Status {
+        if snapshot.is_empty() {
+            return Status::skip();
+        }
+        let pod = pod.pod();
+        let require_all_topologies =
+            !pod.spec.topology_spread_constraints.is_empty() || !self.system_defaulted;
+        let mut s = match self.init_pre_score_state(pod, nodes, snapshot, require_all_topologies) {
+            Ok(s) => s,
+            Err(e) => {
+                return Status::new(Code::Error, vec![format!("calculating preScoreState: {e}")])
+            }
+        };
+        if s.constraints.is_empty() {
+            return Status::skip();
+        }
+        for node_info in snapshot.list() {
+            let node = &node_info.node;
+            let labels = &node.metadata.labels;
+            if require_all_topologies
+                && !node_labels_match_spread_constraints(labels, &s.constraints)
+            {
+                continue;
+            }
+            for (i, c) in s.constraints.iter().enumerate() {
+                if !c.match_node_inclusion_policies(pod, node) {
+                    continue;
+                }
+                let value = labels.get(&c.topology_key).map_or("", String::as_str);
+                // Only values of feasible nodes; never hostname (counted at Score).
+                let Some(tp_count) = s.topology_value_to_pod_counts[i].get_mut(value) else {
+                    continue;
+                };
+                *tp_count += count_pods_match_selector(
+                    &node_info.pods,
+                    &c.selector,
+                    &pod.metadata.namespace,
+                );
+            }
+        }
+        state.write(PRE_SCORE_STATE_KEY, s);
+        Status::success()
+    }
+}
+
+impl ScorePlugin for PodTopologySpread {
+    /// round(sum over the constraints whose key the node has of count x weight + maxSkew - 1);
+    /// 0 for an ignored node.
+    fn score(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> i64 {
+        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_STATE_KEY) else {
+            return 0;
+        };
+        if s.ignored_nodes.contains(&node.name) {
+            return 0;
+        }
+        let pod = pod.pod();
+        let mut score = 0.0f64;
+        for (i, c) in s.constraints.iter().enumerate() {
+            if let Some(tp_val) = node.node.metadata.labels.get(&c.topology_key) {
+                let cnt = if c.topology_key == LABEL_HOSTNAME {
+                    count_pods_match_selector(&node.pods, &c.selector, &pod.metadata.namespace)
+                } else {
+                    s.topology_value_to_pod_counts[i]
+                        .get(tp_val)
+                        .copied()
+                        .unwrap_or(0)
+                };
+                score += score_for_count(cnt, c.max_skew, s.topology_normalizing_weight[i]);
+            }
+        }
+        score.round() as i64
+    }
+
+    /// Ignored nodes 0; all 100 when the highest is 0; else 100 x (max + min - s) / max.
+    fn normalize(
+        &self,
+        state: &CycleState,
+        _pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        scores: &mut [i64],
+    ) {
+        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_STATE_KEY) else {
+            return;
+        };
+        let mut min_score = i64::MAX;
+        let mut max_score = 0i64;
+        for (node, score) in nodes.iter().zip(scores.iter_mut()) {
+            if s.ignored_nodes.contains(&node.name) {
+                *score = INVALID_SCORE;
+                continue;
+            }
+            min_score = min_score.min(*score);
+            max_score = max_score.max(*score);
+        }
+        for score in scores.iter_mut() {
+            if *score == INVALID_SCORE {
+                *score = 0;
+                continue;
+            }
+            if max_score == 0 {
+                *score = MAX_NODE_SCORE;
+                continue;
+            }
+            *score = MAX_NODE_SCORE * (max_score + min_score - *score) / max_score;
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "scoring_tests.rs"]
+mod tests;
