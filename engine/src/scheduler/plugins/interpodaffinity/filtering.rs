@@ -1,7 +1,9 @@
 //! PreFilter, its AddPod/RemovePod extensions and Filter. Models
 //! pkg/scheduler/framework/plugins/interpodaffinity/filtering.go.
 
-use super::{required_affinity_terms, required_anti_affinity_terms, AffinityTerm, InterPodAffinity};
+use super::{
+    required_affinity_terms, required_anti_affinity_terms, AffinityTerm, InterPodAffinity,
+};
 use crate::api::{Node, Pod};
 use crate::scheduler::framework::{
     Code, CycleState, FilterPlugin, NodeInfo, PodInfo, PreFilterPlugin, PreFilterResult, Status,
@@ -121,12 +123,13 @@ impl PreFilterState {
     /// `updateWithPod`: counts (`multiplier` 1) or uncounts (-1) `p` on `node`.
     fn update_with_pod(&mut self, p: &Pod, node: &Node, multiplier: i64) {
         let incoming = self.pod.pod();
-        self.existing_anti_affinity_counts.update_with_anti_affinity_terms(
-            &required_anti_affinity_terms(p),
-            incoming,
-            node,
-            multiplier,
-        );
+        self.existing_anti_affinity_counts
+            .update_with_anti_affinity_terms(
+                &required_anti_affinity_terms(p),
+                incoming,
+                node,
+                multiplier,
+            );
         self.affinity_counts
             .update_with_affinity_terms(&self.affinity_terms, p, node, multiplier);
         self.anti_affinity_counts.update_with_anti_affinity_terms(
@@ -210,7 +213,8 @@ impl PreFilterPlugin for InterPodAffinity {
             .into_iter()
             .map(AffinityTerm::into_owned)
             .collect();
-        let existing = existing_anti_affinity_counts(p, snapshot.have_pods_with_required_anti_affinity());
+        let existing =
+            existing_anti_affinity_counts(p, snapshot.have_pods_with_required_anti_affinity());
         let (affinity, anti_affinity) = incoming_affinity_anti_affinity_counts(
             &affinity_terms,
             &anti_affinity_terms,

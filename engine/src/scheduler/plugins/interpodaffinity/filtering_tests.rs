@@ -6,7 +6,8 @@ use super::filtering::{
 };
 use super::testutil::*;
 use super::*;
-use crate::api::affinity::{Affinity, PodAffinity};
+use crate::api::affinity::{Affinity, PodAffinity, PodAffinityTerm};
+use crate::api::selector::LabelSelector;
 use crate::api::{Node, Pod};
 use crate::scheduler::framework::{Code, CycleState, PodInfo, Status};
 
@@ -18,6 +19,10 @@ const EXISTING: &str = ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH;
 
 /// Expected Filter verdict: None passes.
 type Want = Option<(Code, &'static str)>;
+/// (name, pod, existing pods, nodes, PreFilter skips, Filter verdict per node).
+type MultiCase = (&'static str, Pod, Vec<Pod>, Vec<Node>, bool, Vec<Want>);
+/// (name, pending pod, existing pods, added pod, antiAffinityCounts, affinityCounts).
+type AddRemoveCase = (&'static str, Pod, Vec<Pod>, Pod, Pairs, Pairs);
 
 /// Runs PreFilter then (unless it skipped) Filter on each node, as the upstream test loops do.
 fn check(name: &str, pod: &Pod, pods: &[Pod], nodes: &[Node], want_skip: bool, want: &[Want]) {
@@ -277,7 +282,14 @@ fn required_affinity_single_node() {
         ),
     ];
     for (name, pod, pods, skip, want) in cases {
-        check(name, &pod, &pods, std::slice::from_ref(&node1), skip, &[want]);
+        check(
+            name,
+            &pod,
+            &pods,
+            std::slice::from_ref(&node1),
+            skip,
+            &[want],
+        );
     }
 }
 
@@ -288,7 +300,7 @@ fn required_affinity_multiple_nodes() {
     let china_az1 = [("region", "China"), ("az", "az1")];
     let india = [("region", "India")];
     let r1 = |n: &str, z: &str| node(n, &[("region", "r1"), ("zone", z), ("hostname", n)]);
-    let cases: Vec<(&str, Pod, Vec<Pod>, Vec<Node>, bool, Vec<Want>)> = vec![
+    let cases: Vec<MultiCase> = vec![
         (
             "A pod can be scheduled onto all the nodes that have the same topology key & label value with one of them has an existing pod that matches the affinity rules",
             make_pod().pod_affinity_in("foo", "region", &["bar"], Required).obj(),
@@ -512,7 +524,10 @@ fn pre_filter_state_add_remove_pod() {
     let complex = || {
         vec![
             term(vec![req("foo", "In", &["bar", "buzz"])], "region"),
-            term(vec![req("service", "NotIn", &["bar", "security", "test"])], "zone"),
+            term(
+                vec![req("service", "NotIn", &["bar", "security", "test"])],
+                "zone",
+            ),
         ]
     };
     let anti = |terms: Vec<PodAffinityTerm>| PodAffinity {
@@ -529,8 +544,12 @@ fn pre_filter_state_add_remove_pod() {
         node("nodeB", &label2),
         node("nodeC", &label3),
     ];
-    let p1 = make_pod().name("p1").label("foo", "bar").node("nodeA").obj();
-    let cases: Vec<(&str, Pod, Vec<Pod>, Pod, Pairs, Pairs)> = vec![
+    let p1 = make_pod()
+        .name("p1")
+        .label("foo", "bar")
+        .node("nodeA")
+        .obj();
+    let cases: Vec<AddRemoveCase> = vec![
         (
             "preFilterState anti-affinity terms are updated correctly after adding and removing a pod",
             make_pod().name("pending").label("foo", "bar").affinity(with(None, Some(anti(vec![foo_bar()])))).obj(),
@@ -569,17 +588,25 @@ fn pre_filter_state_add_remove_pod() {
         let mut all = existing.clone();
         all.push(added.clone());
         let (all_state, _) = get_state(&all);
-        let all_pairs = state_pairs(all_state.read::<PreFilterState>(PRE_FILTER_STATE_KEY).unwrap());
+        let all_pairs = state_pairs(
+            all_state
+                .read::<PreFilterState>(PRE_FILTER_STATE_KEY)
+                .unwrap(),
+        );
         let (mut state, snap) = get_state(&existing);
         let original = state_pairs(state.read::<PreFilterState>(PRE_FILTER_STATE_KEY).unwrap());
         let node_info = snap.get(&added.spec.node_name).unwrap();
         let added = PodInfo::from_pod(added);
-        assert!(pl.add_pod(&mut state, &pending, &added, node_info).is_success());
+        assert!(pl
+            .add_pod(&mut state, &pending, &added, node_info)
+            .is_success());
         let got = state_pairs(state.read::<PreFilterState>(PRE_FILTER_STATE_KEY).unwrap());
         assert_eq!(got[2], want_anti, "{name}: antiAffinityCounts");
         assert_eq!(got[1], want_affinity, "{name}: affinityCounts");
         assert_eq!(got, all_pairs, "{name}: state with the pod added");
-        assert!(pl.remove_pod(&mut state, &pending, &added, node_info).is_success());
+        assert!(pl
+            .remove_pod(&mut state, &pending, &added, node_info)
+            .is_success());
         let got = state_pairs(state.read::<PreFilterState>(PRE_FILTER_STATE_KEY).unwrap());
         assert_eq!(got, original, "{name}: state with the pod removed");
     }
@@ -590,7 +617,9 @@ fn pre_filter_state_add_remove_pod() {
 fn incoming_affinity_anti_affinity_counts_table() {
     let new_pod = |l: &[&str]| {
         l.iter()
-            .fold(make_pod().name("normal").node("nodeA"), |p, k| p.label(k, ""))
+            .fold(make_pod().name("normal").node("nodeA"), |p, k| {
+                p.label(k, "")
+            })
             .obj()
     };
     let pod_a = new_pod(&["aaa"]);
@@ -680,12 +709,112 @@ fn incoming_affinity_anti_affinity_counts_table() {
 fn existing_anti_affinity_counts_match_the_incoming_pod() {
     let snap = snapshot(
         &[
-            make_pod().node("a").pod_anti_affinity_exists("app", "zone", Required).obj(),
-            make_pod().node("b").pod_anti_affinity_exists("other", "zone", Required).obj(),
+            make_pod()
+                .node("a")
+                .pod_anti_affinity_exists("app", "zone", Required)
+                .obj(),
+            make_pod()
+                .node("b")
+                .pod_anti_affinity_exists("other", "zone", Required)
+                .obj(),
         ],
         &[node("a", &[("zone", "z1")]), node("b", &[("zone", "z2")])],
     );
     let pod = make_pod().label("app", "web").obj();
     let counts = existing_anti_affinity_counts(&pod, snap.have_pods_with_required_anti_affinity());
     assert_eq!(counts.pairs(), pairs(&[("zone", "z1", 1)]));
+}
+
+/// matchLabelKeys / mismatchLabelKeys join the label selector with the incoming pod's values
+/// (pkg/registry/core/pod/strategy.go applyMatchLabelKeysAndMismatchLabelKeys).
+#[test]
+fn match_label_keys_narrow_the_selector() {
+    let nodes = vec![node("n1", &[("zone", "a")]), node("n2", &[("zone", "b")])];
+    let pods = vec![
+        make_pod()
+            .node("n1")
+            .labels(&[("app", "web"), ("version", "v1")])
+            .obj(),
+        make_pod()
+            .node("n2")
+            .labels(&[("app", "web"), ("version", "v2")])
+            .obj(),
+    ];
+    let anti = |match_keys: &[&str], mismatch_keys: &[&str]| {
+        let mut p = make_pod()
+            .labels(&[("app", "web"), ("version", "v1")])
+            .pod_anti_affinity_in("app", "zone", &["web"], Required)
+            .obj();
+        let t = &mut p
+            .spec
+            .affinity
+            .as_mut()
+            .unwrap()
+            .pod_anti_affinity
+            .as_mut()
+            .unwrap()
+            .required[0];
+        t.match_label_keys = match_keys.iter().map(|k| k.to_string()).collect();
+        t.mismatch_label_keys = mismatch_keys.iter().map(|k| k.to_string()).collect();
+        p
+    };
+    let blocked = Some((UNSCHEDULABLE, ANTI));
+    check(
+        "no keys",
+        &anti(&[], &[]),
+        &pods,
+        &nodes,
+        false,
+        &[blocked, blocked],
+    );
+    check(
+        "matchLabelKeys",
+        &anti(&["version"], &[]),
+        &pods,
+        &nodes,
+        false,
+        &[blocked, None],
+    );
+    check(
+        "mismatchLabelKeys",
+        &anti(&[], &["version"]),
+        &pods,
+        &nodes,
+        false,
+        &[None, blocked],
+    );
+    check(
+        "key the pod lacks",
+        &anti(&["missing"], &[]),
+        &pods,
+        &nodes,
+        false,
+        &[blocked, blocked],
+    );
+}
+
+/// A term without a labelSelector matches no pod (LabelSelectorAsSelector(nil) is Nothing).
+#[test]
+fn nil_label_selector_matches_nothing() {
+    let mut p = make_pod()
+        .pod_anti_affinity_exists("app", "zone", Required)
+        .obj();
+    p.spec
+        .affinity
+        .as_mut()
+        .unwrap()
+        .pod_anti_affinity
+        .as_mut()
+        .unwrap()
+        .required[0]
+        .label_selector = None;
+    let pods = vec![make_pod().node("n1").label("app", "x").obj()];
+    check(
+        "nil selector",
+        &p,
+        &pods,
+        &[node("n1", &[("zone", "a")])],
+        false,
+        &[None],
+    );
 }

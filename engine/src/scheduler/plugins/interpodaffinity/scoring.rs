@@ -2,8 +2,8 @@
 //! pkg/scheduler/framework/plugins/interpodaffinity/scoring.go.
 
 use super::{
-    preferred_affinity_terms, preferred_anti_affinity_terms, required_affinity_terms,
-    AffinityTerm, InterPodAffinity, WeightedAffinityTerm,
+    preferred_affinity_terms, preferred_anti_affinity_terms, required_affinity_terms, AffinityTerm,
+    InterPodAffinity, WeightedAffinityTerm,
 };
 use crate::api::{Node, Pod};
 use crate::scheduler::framework::{
@@ -83,7 +83,13 @@ impl InterPodAffinity {
             }
         }
         process_terms(m, &preferred_affinity_terms(existing), incoming, node, 1);
-        process_terms(m, &preferred_anti_affinity_terms(existing), incoming, node, -1);
+        process_terms(
+            m,
+            &preferred_anti_affinity_terms(existing),
+            incoming,
+            node,
+            -1,
+        );
     }
 }
 
