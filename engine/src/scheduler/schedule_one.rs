@@ -805,7 +805,8 @@ mod tests {
             vec![node("a", 500), node("b", 500)],
             vec![pending("p", 1000)],
         );
-        let msg = "0/2 nodes are available: 2 Insufficient cpu.";
+        // DefaultPreemption's PostFilter message follows the filters' (upstream's double period).
+        let msg = "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling..";
         match &reqs[0].op {
             crate::api::Op::PatchStatus(Object::Pod(p)) => {
                 let c = p.condition("PodScheduled").unwrap();
