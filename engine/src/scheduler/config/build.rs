@@ -111,29 +111,13 @@ impl SchedulerConfig {
         let check = |name: &str, ep: ExtensionPoint| {
             find(name).map(|i| implements(name, built[i].1.as_ref(), ep))
         };
-        let ex: Expanded = expand(plugins, &check).map_err(|e: PluginError| {
-            let path = e.src.unwrap_or_else(|| prof.path.key("plugins"));
-            src.err(&path, e.message)
-        })?;
-        let queue_sort = ex.at(ExtensionPoint::QueueSort).len();
-        if queue_sort != 1 {
-            return Err(src.err(
-                &prof.path.key("plugins").key("queueSort"),
-                format!(
-                    "only one queue sort plugin required for profile with scheduler name {:?}, but got {queue_sort}",
-                    prof.scheduler_name
-                ),
-            ));
-        }
-        if ex.at(ExtensionPoint::Bind).is_empty() {
-            return Err(src.err(
-                &prof.path.key("plugins").key("bind"),
-                format!(
-                    "at least one bind plugin is needed for profile with scheduler name {:?}",
-                    prof.scheduler_name
-                ),
-            ));
-        }
+        let plugins_path = prof.path.key("plugins");
+        let ex: Expanded = expand(plugins, &check, &prof.scheduler_name, &plugins_path).map_err(
+            |e: PluginError| {
+                let path = e.src.unwrap_or(plugins_path.clone());
+                src.err(&path, e.message)
+            },
+        )?;
 
         let pct = prof
             .percentage_of_nodes_to_score

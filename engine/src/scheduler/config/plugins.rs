@@ -244,9 +244,15 @@ impl Expanded {
 }
 
 /// NewFramework after the plugins are built: each extension point's list (updatePluginList),
-/// MultiPoint expansion (expandMultiPointPlugins) and the score weights (getScoreWeights).
-/// The queue-sort and bind counts are checked by the caller.
-pub fn expand(plugins: &Plugins, implements: &Implements) -> Result<Expanded, PluginError> {
+/// MultiPoint expansion (expandMultiPointPlugins), the queue-sort and bind counts, and the
+/// score weights (getScoreWeights). Errors about no entry in particular point into
+/// `plugins_path` (the profile's `plugins`).
+pub fn expand(
+    plugins: &Plugins,
+    implements: &Implements,
+    scheduler_name: &str,
+    plugins_path: &FieldPath,
+) -> Result<Expanded, PluginError> {
     let mut out = Expanded::default();
     for ep in ExtensionPoint::FRAMEWORK_ORDER {
         let mut list: Vec<String> = Vec::new();
@@ -286,6 +292,23 @@ pub fn expand(plugins: &Plugins, implements: &Implements) -> Result<Expanded, Pl
     }
     if !plugins.multi_point.enabled.is_empty() {
         expand_multi_point(plugins, implements, &mut out)?;
+    }
+    let queue_sort = out.at(ExtensionPoint::QueueSort).len();
+    if queue_sort != 1 {
+        return Err(PluginError {
+            message: format!(
+                "only one queue sort plugin required for profile with scheduler name {scheduler_name:?}, but got {queue_sort}"
+            ),
+            src: Some(plugins_path.key("queueSort")),
+        });
+    }
+    if out.at(ExtensionPoint::Bind).is_empty() {
+        return Err(PluginError {
+            message: format!(
+                "at least one bind plugin is needed for profile with scheduler name {scheduler_name:?}"
+            ),
+            src: Some(plugins_path.key("bind")),
+        });
     }
     score_weights(plugins, implements, &mut out)?;
     Ok(out)
@@ -371,13 +394,17 @@ fn dedup<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 const MAX_TOTAL_SCORE: i64 = i64::MAX;
 
 /// getScoreWeights over the Score entries then the MultiPoint ones: the first entry of a score
-/// plugin sets its weight, 0 (unset) meaning 1; the weighted maxima must not overflow.
+/// plugin sets its weight, 0 (unset) meaning 1; the weighted maxima must not overflow. In Go's
+/// int64 arithmetic a negative total makes `MaxTotalScore - total` wrap, so a negative weight
+/// followed by any other score plugin is rejected as an overflow. The error points at the
+/// entry being added, or when that is a default, at the last entry the file wrote.
 fn score_weights(
     plugins: &Plugins,
     implements: &Implements,
     out: &mut Expanded,
 ) -> Result<(), PluginError> {
     let mut total: i64 = 0;
+    let mut last_written: Option<&PluginRef> = None;
     let entries = plugins
         .get(ExtensionPoint::Score)
         .enabled
@@ -390,17 +417,19 @@ fn score_weights(
         if out.score_weights.contains_key(&e.name) {
             continue;
         }
+        if e.src.is_some() {
+            last_written = Some(e);
+        }
         let mut w = i64::from(e.weight.unwrap_or(0));
         if w == 0 {
             w = 1;
         }
         out.score_weights.insert(e.name.clone(), w);
         let max = crate::scheduler::framework::MAX_NODE_SCORE;
-        // Go int64 arithmetic (a negative weight lowers the total).
         if w * max > MAX_TOTAL_SCORE.wrapping_sub(total) {
             return Err(PluginError::at_field(
                 "total score of Score plugins could overflow".to_string(),
-                e,
+                last_written.unwrap_or(e),
                 "weight",
             ));
         }

@@ -608,7 +608,7 @@ fn new_framework_multi_point_expansion_table() {
         ),
     ];
     for (name, p, want) in cases {
-        let got = expand(&p, &upstream_test_plugins);
+        let got = expand(&p, &upstream_test_plugins, "", &FieldPath::root());
         match (got, want) {
             (Ok(ex), Ok(want)) => assert_eq!(list_plugins(&ex), want, "{name}"),
             (Err(e), Err(want)) => assert!(e.message.contains(want), "{name}: {}", e.message),
@@ -644,7 +644,7 @@ fn update_plugin_list_errors() {
         ),
     ];
     for (name, p, want) in cases {
-        let e = expand(&p, &upstream_test_plugins).unwrap_err();
+        let e = expand(&p, &upstream_test_plugins, "", &FieldPath::root()).unwrap_err();
         assert_eq!(e.message, want, "{name}");
     }
 }
@@ -1350,6 +1350,17 @@ fn build_errors_point_at_the_entry() {
         args: {size: big}
 ",
             "sched.yaml:7:15: profiles[0].pluginConfig[1].args: initializing plugin \"Sized\": invalid type: string \"big\", expected i64",
+        ),
+        (
+            "negative weight before another score plugin",
+            "profiles:
+  - plugins:
+      score:
+        enabled:
+          - name: NodeResourcesFit
+            weight: -1
+",
+            "sched.yaml:8:21: total score of Score plugins could overflow",
         ),
         (
             "no queue sort",
