@@ -1,5 +1,6 @@
 //! kube-scheduler: queue, framework, plugins, profiles, registry and the scheduler actor.
 
+pub mod config;
 pub mod explain;
 pub mod framework;
 pub mod plugins;
