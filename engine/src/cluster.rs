@@ -20,7 +20,7 @@ use crate::report::FaultTimeline;
 use crate::scenario::expect::{ExpectationResult, Outcome, When};
 use crate::scenario::objects::commands_for;
 use crate::scenario::{Expectation, LatencySpec, Scenario};
-use crate::scheduler::{Profile, QueueConfig, Scheduler};
+use crate::scheduler::{Profile, QueueConfig, Registry, Scheduler};
 use crate::sim::{ActorId, Latency, Sim, SimDuration, SimTime, Trace};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,6 +58,37 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Where trace records go (the digest is always computed).
     pub trace: Trace,
+    /// The scheduler plugins profiles may name (default: the in-tree ones); register custom
+    /// plugins here.
+    pub registry: Option<Registry>,
+}
+
+/// The scheduler's profiles, queue settings and client rate limit: from the scenario's
+/// KubeSchedulerConfiguration, or upstream's defaults.
+///
+/// # Panics
+/// When the configuration names a plugin `registry` does not have (loading a scenario file
+/// checks this against the in-tree plugins).
+fn scheduler_setup(s: &Scenario, registry: &Registry) -> (Vec<Profile>, QueueConfig, RateLimit) {
+    match &s.cluster.scheduler {
+        None => (
+            vec![Profile::multi_point(
+                crate::api::admission::DEFAULT_SCHEDULER_NAME,
+                registry,
+                crate::scheduler::profile::DEFAULT_PLUGINS,
+            )
+            .unwrap_or_else(|e| panic!("the default profile: {e}"))],
+            QueueConfig::default(),
+            RateLimit::SCHEDULER,
+        ),
+        Some(cfg) => {
+            let profiles = cfg
+                .0
+                .build_profiles(registry)
+                .unwrap_or_else(|e| panic!("{e}"));
+            (profiles, cfg.0.queue.clone(), cfg.0.client_rate_limit())
+        }
+    }
 }
 
 /// A simulated cluster built from a scenario.
@@ -200,7 +231,7 @@ fn imported_kubelet(n: &Node, runtime: &RuntimeConfig, index: u32) -> (KubeletCo
 
 impl Cluster {
     /// Builds the cluster; the scenario must have been validated.
-    pub fn new(scenario: &Scenario, opts: RunOptions) -> Self {
+    pub fn new(scenario: &Scenario, mut opts: RunOptions) -> Self {
         let seed = opts.seed.unwrap_or(scenario.seed);
         let lat = scenario
             .cluster
@@ -222,12 +253,14 @@ impl Cluster {
 
         let commands = commands_for(&scenario.actions);
         let kubectl = sim.add_actor(KUBECTL, Box::new(Kubectl::new(client.clone(), commands)));
+        let registry = opts.registry.take().unwrap_or_default();
+        let (profiles, queue, sched_limit) = scheduler_setup(scenario, &registry);
         let scheduler = sim.add_actor(
             SCHEDULER,
-            Box::new(Scheduler::new(
-                client.clone().with_rate_limit(RateLimit::SCHEDULER),
-                Profile::default_profile(),
-                QueueConfig::default(),
+            Box::new(Scheduler::with_profiles(
+                client.clone().with_rate_limit(sched_limit),
+                profiles,
+                queue,
             )),
         );
         let mut control_plane = vec![apiserver, kubectl, scheduler];

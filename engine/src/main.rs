@@ -38,6 +38,10 @@ enum Cmd {
         /// Stop at this virtual time instead of the scenario's run_for ("90s", "5m").
         #[arg(long, value_name = "DURATION")]
         until: Option<String>,
+        /// A KubeSchedulerConfiguration (YAML or JSON) for the scheduler; overrides the
+        /// scenario's `cluster.scheduler_config`.
+        #[arg(long, value_name = "FILE")]
+        scheduler_config: Option<PathBuf>,
     },
     /// Validate a scenario without running it.
     Check {
@@ -152,10 +156,11 @@ fn explain(
 fn scheduler_profiles(config: Option<&Path>) -> Result<Vec<kubesim::scheduler::Profile>, String> {
     match config {
         None => Ok(vec![kubesim::scheduler::Profile::default_profile()]),
-        Some(path) => Err(format!(
-            "{}: KubeSchedulerConfiguration is not read yet",
-            path.display()
-        )),
+        Some(path) => {
+            let cfg = kubesim::scheduler::config::load(path).map_err(|e| e.to_string())?;
+            cfg.build_profiles(&kubesim::scheduler::Registry::in_tree())
+                .map_err(|e| e.to_string())
+        }
     }
 }
 
@@ -231,11 +236,21 @@ fn main() -> ExitCode {
             seed,
             trace,
             until,
+            scheduler_config,
         } => {
-            let scenario = match load(&file) {
+            let mut scenario = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
+            if let Some(path) = &scheduler_config {
+                match kubesim::scenario::load::load_scheduler_config(path) {
+                    Ok(c) => scenario.cluster.scheduler = Some(c),
+                    Err(e) => {
+                        eprintln!("{e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
             let until = match until.as_deref().map(parse_duration).transpose() {
                 Ok(u) => u,
                 Err(e) => {
@@ -254,7 +269,14 @@ fn main() -> ExitCode {
                 }
             }
             let started = Instant::now();
-            let mut cluster = Cluster::new(&scenario, RunOptions { seed, trace: t });
+            let mut cluster = Cluster::new(
+                &scenario,
+                RunOptions {
+                    seed,
+                    trace: t,
+                    ..Default::default()
+                },
+            );
             let report = cluster.run(until);
             let wall = started.elapsed().as_secs_f64();
             if let Err(e) = cluster.sim_mut().trace_mut().finish() {

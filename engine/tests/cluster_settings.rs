@@ -32,6 +32,7 @@ fn passes(src: &str) -> bool {
         RunOptions {
             seed: None,
             trace: Trace::new(),
+            ..Default::default()
         },
     );
     c.run(None).passed()

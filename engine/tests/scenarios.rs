@@ -24,6 +24,7 @@ fn run(path: &std::path::Path, seed: Option<u64>) -> (kubesim::report::Report, V
         RunOptions {
             seed,
             trace: Trace::new().keeping_lines(),
+            ..Default::default()
         },
     );
     let r = c.run(None);

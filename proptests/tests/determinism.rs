@@ -16,7 +16,7 @@ proptest! {
     fn same_seed_same_digest(params in cluster_params()) {
         let scenario = params.scenario(RUN_FOR_SECS);
         let run = |trace: Trace| {
-            let r = Cluster::new(&scenario, RunOptions { seed: None, trace }).run(None);
+            let r = Cluster::new(&scenario, RunOptions { seed: None, trace, ..Default::default() }).run(None);
             (r.digest, r.events, r.trace_records)
         };
         let first = run(Trace::new());

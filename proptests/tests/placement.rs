@@ -193,7 +193,7 @@ proptest! {
         let scenario = params.scenario(RUN_FOR_SECS);
         kubesim::scenario::validate(&scenario).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let trace = Trace::new().keeping_lines();
-        let mut cluster = Cluster::new(&scenario, RunOptions { seed: None, trace });
+        let mut cluster = Cluster::new(&scenario, RunOptions { seed: None, trace, ..Default::default() });
         cluster.run(None);
         let in_store = check_store(&cluster)?;
         let lines = cluster.sim().trace().lines().expect("lines are kept");

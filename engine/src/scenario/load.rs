@@ -99,6 +99,27 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
     parse_in(&src, &file, path.parent().unwrap_or_else(|| Path::new(".")))
 }
 
+/// Loads and checks a KubeSchedulerConfiguration (its profiles must build with the in-tree
+/// plugins).
+pub fn load_scheduler_config(
+    path: &Path,
+) -> Result<crate::scheduler::config::LoadedConfig, ScenarioErrors> {
+    let as_error = |e: crate::scheduler::config::ConfigError| {
+        ScenarioErrors(vec![ScenarioError {
+            file: e.file,
+            line: e.line,
+            col: e.column,
+            message: e.message,
+        }])
+    };
+    let cfg = crate::scheduler::config::load(path).map_err(as_error)?;
+    cfg.build_profiles(&crate::scheduler::Registry::in_tree())
+        .map_err(as_error)?;
+    Ok(crate::scheduler::config::LoadedConfig(std::sync::Arc::new(
+        cfg,
+    )))
+}
+
 /// Reads `cluster.objects` (relative to `dir`) into `cluster.imported`.
 fn load_objects(
     scenario: &mut Scenario,
@@ -159,6 +180,27 @@ pub fn parse_str(src: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
 fn parse_in(src: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioErrors> {
     let mut scenario = parse_raw(src, None).map_err(|e| ScenarioErrors(vec![spanned(file, &e)]))?;
     load_objects(&mut scenario, src, file, dir)?;
+    if let Some(rel) = scenario.cluster.scheduler_config.clone() {
+        let path = dir.join(&rel.value);
+        if !path.is_file() {
+            let message = format!(
+                "scheduler_config: {} is not a file: expected a KubeSchedulerConfiguration (YAML or JSON) relative to the scenario",
+                path.display()
+            );
+            return Err(ScenarioErrors(vec![
+                match parse_raw(src, Some((rel.id, message.clone()))) {
+                    Err(e) => spanned(file, &e),
+                    Ok(_) => ScenarioError {
+                        file: file.to_string(),
+                        line: 1,
+                        col: 1,
+                        message,
+                    },
+                },
+            ]));
+        }
+        scenario.cluster.scheduler = Some(load_scheduler_config(&path)?);
+    }
     let problems = check(&scenario);
     if problems.is_empty() {
         return Ok(scenario);

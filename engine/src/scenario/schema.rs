@@ -54,6 +54,14 @@ pub struct ClusterSpec {
     /// The objects read from `objects` (filled in when the scenario is loaded from a file).
     #[serde(skip)]
     pub imported: Vec<crate::api::Object>,
+    /// A KubeSchedulerConfiguration file (YAML or JSON, `kubescheduler.config.k8s.io/v1`),
+    /// relative to the scenario file; without it the scheduler runs upstream's default profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_config: Option<Loc<String>>,
+    /// The configuration read from `scheduler_config` (or given with `kubesim run
+    /// --scheduler-config`).
+    #[serde(skip)]
+    pub scheduler: Option<crate::scheduler::config::LoadedConfig>,
 }
 
 /// kube-controller-manager flags; each left out keeps upstream's default.

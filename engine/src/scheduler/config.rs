@@ -109,6 +109,27 @@ pub struct SchedulerConfig {
     text: String,
 }
 
+/// A loaded configuration shared by a scenario and its runs (equal when from the same file
+/// with the same text).
+#[derive(Clone, Debug)]
+pub struct LoadedConfig(pub std::sync::Arc<SchedulerConfig>);
+
+impl PartialEq for LoadedConfig {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.file_name == other.0.file_name && self.0.text == other.0.text
+    }
+}
+
+impl SchedulerConfig {
+    /// The scheduler client's rate limit: `clientConnection.qps` rounded (at least 1) and burst.
+    pub fn client_rate_limit(&self) -> crate::client::RateLimit {
+        crate::client::RateLimit {
+            qps: (self.client_qps.round().max(1.0)) as u32,
+            burst: self.client_burst.max(1) as u32,
+        }
+    }
+}
+
 impl Default for SchedulerConfig {
     /// The configuration of a file that sets only apiVersion and kind.
     fn default() -> Self {

@@ -14,7 +14,14 @@ pub fn run(file: &str, trace: Trace) -> (Cluster, Report) {
         .join("../scenarios")
         .join(file);
     let scenario = load_file(&path).unwrap_or_else(|e| panic!("{e}"));
-    let mut c = Cluster::new(&scenario, RunOptions { seed: None, trace });
+    let mut c = Cluster::new(
+        &scenario,
+        RunOptions {
+            seed: None,
+            trace,
+            ..Default::default()
+        },
+    );
     let report = c.run(None);
     (c, report)
 }
