@@ -3,9 +3,7 @@
 //! field by field, what it dropped, so nothing is lost silently.
 
 use super::load::ScenarioError;
-use crate::api::{
-    DaemonSet, Deployment, Kind, Node, Object, Pod, PriorityClass, ReplicaSet, Service,
-};
+use crate::api::{Kind, Object};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -131,21 +129,86 @@ fn parse_json(text: &str, file: &str) -> Result<Manifests, ScenarioError> {
             }
         };
         let plain = |m: String| error(file, text, at, m);
-        add_object(&mut out, value, raw.get(), &relative, &plain)?;
+        let typed = |k: Kind| json_typed(raw.get(), k, &relative);
+        add_object(&mut out, value, &typed, &plain)?;
     }
     Ok(out)
 }
 
+/// Documents of a YAML stream: (first line, 1-based; text), split at `---` lines.
+fn yaml_documents(text: &str) -> Vec<(usize, &str)> {
+    let mut docs = Vec::new();
+    let (mut start, mut start_line) = (0, 1);
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let l = line.trim_end();
+        if l == "---" || l.starts_with("--- ") || l == "..." {
+            docs.push((start_line, &text[start..offset]));
+            start = offset + line.len();
+            start_line = i + 2;
+        }
+        offset += line.len();
+    }
+    docs.push((start_line, &text[start..]));
+    docs.into_iter()
+        .filter(|(_, d)| {
+            d.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
+        .collect()
+}
+
 fn parse_yaml(text: &str, file: &str) -> Result<Manifests, ScenarioError> {
-    Err(ScenarioError {
-        file: file.to_string(),
-        line: 1,
-        col: 1,
-        message: format!(
-            "expected JSON (`kubectl get ... -o json`); YAML manifests are not read yet ({} bytes)",
-            text.len()
-        ),
-    })
+    let mut out = Manifests::default();
+    for (first_line, doc) in yaml_documents(text) {
+        let positioned = |e: serde_yaml_ng::Error| {
+            let (line, col) = e
+                .location()
+                .map_or((first_line, 1), |l| (first_line + l.line() - 1, l.column()));
+            let msg = e.to_string();
+            let msg = match msg.rfind(" at line ") {
+                Some(i) => msg[..i].to_string(),
+                None => msg,
+            };
+            ScenarioError {
+                file: file.to_string(),
+                line,
+                col,
+                message: msg,
+            }
+        };
+        let value: Value = serde_yaml_ng::from_str(doc).map_err(positioned)?;
+        let plain = |m: String| ScenarioError {
+            file: file.to_string(),
+            line: first_line,
+            col: 1,
+            message: m,
+        };
+        let is_list = value
+            .get("kind")
+            .and_then(Value::as_str)
+            .is_some_and(|k| k.ends_with("List"));
+        if is_list {
+            // Items of a List document: typed from the converted value (field errors name
+            // the document).
+            let items = value
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for item in items {
+                let typed = |k: Kind| {
+                    let src = item.to_string();
+                    json_typed(&src, k, &|e: serde_json::Error| plain(serde_message(&e)))
+                };
+                add_object(&mut out, item.clone(), &typed, &plain)?;
+            }
+        } else {
+            let typed = |k: Kind| yaml_typed(doc, k, &positioned);
+            add_object(&mut out, value, &typed, &plain)?;
+        }
+    }
+    Ok(out)
 }
 
 /// serde_json's message without its " at line L column C" suffix.
@@ -157,12 +220,51 @@ fn serde_message(e: &serde_json::Error) -> String {
     }
 }
 
-/// Converts one object; `typed_err` positions a field error, `plain` an error of the object.
+/// Parses one object of a known kind from its source text (positioned errors).
+type TypedParse<'a> = &'a dyn Fn(Kind) -> Result<Object, ScenarioError>;
+
+/// Typed parsing from JSON text.
+fn json_typed(
+    source: &str,
+    kind: Kind,
+    err: &dyn Fn(serde_json::Error) -> ScenarioError,
+) -> Result<Object, ScenarioError> {
+    Ok(match kind {
+        Kind::Node => Object::Node(serde_json::from_str(source).map_err(err)?),
+        Kind::Pod => Object::Pod(serde_json::from_str(source).map_err(err)?),
+        Kind::ReplicaSet => Object::ReplicaSet(serde_json::from_str(source).map_err(err)?),
+        Kind::Deployment => Object::Deployment(serde_json::from_str(source).map_err(err)?),
+        Kind::DaemonSet => Object::DaemonSet(serde_json::from_str(source).map_err(err)?),
+        Kind::Service => Object::Service(serde_json::from_str(source).map_err(err)?),
+        Kind::PriorityClass => Object::PriorityClass(serde_json::from_str(source).map_err(err)?),
+        other => unreachable!("{other} is not imported"),
+    })
+}
+
+/// Typed parsing from one YAML document.
+fn yaml_typed(
+    source: &str,
+    kind: Kind,
+    err: &dyn Fn(serde_yaml_ng::Error) -> ScenarioError,
+) -> Result<Object, ScenarioError> {
+    Ok(match kind {
+        Kind::Node => Object::Node(serde_yaml_ng::from_str(source).map_err(err)?),
+        Kind::Pod => Object::Pod(serde_yaml_ng::from_str(source).map_err(err)?),
+        Kind::ReplicaSet => Object::ReplicaSet(serde_yaml_ng::from_str(source).map_err(err)?),
+        Kind::Deployment => Object::Deployment(serde_yaml_ng::from_str(source).map_err(err)?),
+        Kind::DaemonSet => Object::DaemonSet(serde_yaml_ng::from_str(source).map_err(err)?),
+        Kind::Service => Object::Service(serde_yaml_ng::from_str(source).map_err(err)?),
+        Kind::PriorityClass => Object::PriorityClass(serde_yaml_ng::from_str(source).map_err(err)?),
+        other => unreachable!("{other} is not imported"),
+    })
+}
+
+/// Converts one object: `typed` parses it as its kind, `plain` positions an error of the
+/// object as a whole.
 fn add_object(
     out: &mut Manifests,
     value: Value,
-    source: &str,
-    typed_err: &dyn Fn(serde_json::Error) -> ScenarioError,
+    typed: TypedParse<'_>,
     plain: &dyn Fn(String) -> ScenarioError,
 ) -> Result<(), ScenarioError> {
     let kind_name = value.get("kind").and_then(Value::as_str).unwrap_or("");
@@ -185,25 +287,7 @@ fn add_object(
             kind.api_version()
         )));
     }
-    let typed = typed_err;
-    let obj = match kind {
-        Kind::Node => Object::Node(serde_json::from_str::<Node>(source).map_err(typed)?),
-        Kind::Pod => Object::Pod(serde_json::from_str::<Pod>(source).map_err(typed)?),
-        Kind::ReplicaSet => {
-            Object::ReplicaSet(serde_json::from_str::<ReplicaSet>(source).map_err(typed)?)
-        }
-        Kind::Deployment => {
-            Object::Deployment(serde_json::from_str::<Deployment>(source).map_err(typed)?)
-        }
-        Kind::DaemonSet => {
-            Object::DaemonSet(serde_json::from_str::<DaemonSet>(source).map_err(typed)?)
-        }
-        Kind::Service => Object::Service(serde_json::from_str::<Service>(source).map_err(typed)?),
-        Kind::PriorityClass => {
-            Object::PriorityClass(serde_json::from_str::<PriorityClass>(source).map_err(typed)?)
-        }
-        _ => unreachable!("IMPORTED_KINDS"),
-    };
+    let obj = typed(kind)?;
     let kept = serde_json::to_value(&obj).expect("objects serialize");
     let kept = match kept {
         // Object serializes as its variant's content.
@@ -327,5 +411,23 @@ mod tests {
         // Broken JSON.
         let e = parse_manifests("{\"kind\": ", "x.json").unwrap_err();
         assert_eq!(e.line, 1, "{e}");
+    }
+
+    const MANIFESTS: &str = "# two documents\napiVersion: v1\nkind: Node\nmetadata:\n  name: n1\nstatus:\n  allocatable: {cpu: '2', memory: 4Gi, pods: '110'}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: default\nspec:\n  schedulerName: default-scheduler\n  containers:\n  - name: c\n    image: nginx\n    resources:\n      requests: {cpu: 100m}\n    terminationMessagePath: /dev/termination-log\n";
+
+    #[test]
+    fn yaml_documents_are_read_with_positions() {
+        let m = parse_manifests(MANIFESTS, "m.yaml").unwrap();
+        assert_eq!(m.objects.len(), 2);
+        assert_eq!(
+            m.dropped_report(),
+            ["Pod spec.containers[].terminationMessagePath: 1"]
+        );
+        let bad = MANIFESTS.replace("{cpu: 100m}", "{cpu: lots}");
+        let e = parse_manifests(&bad, "m.yaml").unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("m.yaml", 20), "{e}");
+        let newer = MANIFESTS.replace("apiVersion: v1\nkind: Pod", "apiVersion: v2\nkind: Pod");
+        let e = parse_manifests(&newer, "m.yaml").unwrap_err();
+        assert_eq!(e.line, 9, "{e}");
     }
 }
