@@ -46,6 +46,7 @@ pub fn replicaset_flow(nodes: u32, replicas: u32) -> Scenario {
                 annotations: BTreeMap::new(),
                 restart_policy: None,
                 ready_after: None,
+                ..Default::default()
             })),
             ..Default::default()
         }],

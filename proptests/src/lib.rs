@@ -95,6 +95,7 @@ impl ClusterParams {
                     annotations: BTreeMap::new(),
                     restart_policy: None,
                     ready_after: None,
+                    ..Default::default()
                 })),
                 ..Default::default()
             })

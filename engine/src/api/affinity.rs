@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 /// `v1.NodeSelectorRequirement`: operators In, NotIn, Exists, DoesNotExist, Gt, Lt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct NodeSelectorRequirement {
     pub key: String,
     pub operator: String,
@@ -43,6 +44,7 @@ impl NodeSelectorRequirement {
 /// `v1.NodeSelectorTerm`: all expressions (on labels) and fields (only `metadata.name`) must hold.
 /// An empty term matches no node.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeSelectorTerm {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -69,6 +71,7 @@ impl NodeSelectorTerm {
 
 /// `v1.NodeSelector`: the terms are ORed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeSelector {
     #[serde(default)]
@@ -83,6 +86,7 @@ impl NodeSelector {
 
 /// `v1.PreferredSchedulingTerm`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct PreferredSchedulingTerm {
     pub weight: i32,
     pub preference: NodeSelectorTerm,
@@ -90,6 +94,7 @@ pub struct PreferredSchedulingTerm {
 
 /// `v1.NodeAffinity`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeAffinity {
     #[serde(
@@ -108,6 +113,7 @@ pub struct NodeAffinity {
 
 /// `v1.PodAffinityTerm`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct PodAffinityTerm {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,6 +131,7 @@ pub struct PodAffinityTerm {
 
 /// `v1.WeightedPodAffinityTerm`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct WeightedPodAffinityTerm {
     pub weight: i32,
@@ -133,6 +140,7 @@ pub struct WeightedPodAffinityTerm {
 
 /// `v1.PodAffinity` and `v1.PodAntiAffinity` (the same shape).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct PodAffinity {
     #[serde(
         default,
@@ -150,6 +158,7 @@ pub struct PodAffinity {
 
 /// `v1.Affinity`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct Affinity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,6 +171,7 @@ pub struct Affinity {
 
 /// `v1.TopologySpreadConstraint`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct TopologySpreadConstraint {
     pub max_skew: i32,
@@ -184,6 +194,7 @@ pub struct TopologySpreadConstraint {
 
 /// `v1.ContainerPort`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerPort {
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -204,6 +215,7 @@ fn is_zero(v: &i32) -> bool {
 
 /// `v1.PodSchedulingGate`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct PodSchedulingGate {
     pub name: String,
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 /// `metav1.LabelSelectorRequirement`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LabelSelectorRequirement {
     pub key: String,
     /// In, NotIn, Exists, DoesNotExist.
@@ -16,6 +17,7 @@ pub struct LabelSelectorRequirement {
 
 /// `metav1.LabelSelector`: all of matchLabels and matchExpressions must hold.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelector {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

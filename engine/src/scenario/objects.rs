@@ -44,6 +44,12 @@ struct PodExtras<'a> {
     annotations: &'a BTreeMap<String, String>,
     restart_policy: Option<RestartPolicy>,
     ready_after: Option<Dur>,
+    node_selector: &'a BTreeMap<String, String>,
+    affinity: &'a Option<crate::api::affinity::Affinity>,
+    topology_spread_constraints: &'a [crate::api::affinity::TopologySpreadConstraint],
+    priority_class_name: &'a Option<String>,
+    scheduler_name: &'a Option<String>,
+    host_port: Option<u16>,
 }
 
 impl PodExtras<'_> {
@@ -51,6 +57,25 @@ impl PodExtras<'_> {
     fn apply(&self, spec: &mut PodSpec, annotations: &mut BTreeMap<String, String>) {
         spec.tolerations = tolerations(self.tolerations);
         annotations.extend(self.annotations.clone());
+        spec.node_selector = self.node_selector.clone();
+        spec.affinity = self.affinity.clone();
+        spec.topology_spread_constraints = self.topology_spread_constraints.to_vec();
+        if let Some(p) = self.priority_class_name {
+            spec.priority_class_name = p.clone();
+        }
+        if let Some(n) = self.scheduler_name {
+            spec.scheduler_name = n.clone();
+        }
+        if let Some(port) = self.host_port {
+            for c in spec.containers.iter_mut() {
+                c.ports.push(crate::api::affinity::ContainerPort {
+                    host_port: i32::from(port),
+                    container_port: i32::from(port),
+                    protocol: "TCP".into(),
+                    ..Default::default()
+                });
+            }
+        }
         if let Some(r) = self.restart_policy {
             spec.restart_policy = format!("{r:?}");
         }
@@ -117,6 +142,12 @@ macro_rules! extras {
             annotations: &$x.annotations,
             restart_policy: $x.restart_policy,
             ready_after: $x.ready_after,
+            node_selector: &$x.node_selector,
+            affinity: &$x.affinity,
+            topology_spread_constraints: &$x.topology_spread_constraints,
+            priority_class_name: &$x.priority_class_name,
+            scheduler_name: &$x.scheduler_name,
+            host_port: $x.host_port,
         }
     };
 }
@@ -217,6 +248,16 @@ pub fn object_for(c: &Create) -> Object {
             }];
             Object::Service(svc)
         }
+        Create::PriorityClass(pc) => Object::PriorityClass(crate::api::PriorityClass {
+            metadata: meta(&pc.name, "", &BTreeMap::new()),
+            spec: crate::api::priorityclass::PriorityClassSpec {
+                value: pc.value,
+                global_default: pc.global_default,
+                preemption_policy: pc.preemption_policy.clone(),
+                description: String::new(),
+            },
+            ..Default::default()
+        }),
     }
 }
 

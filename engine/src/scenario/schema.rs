@@ -268,6 +268,20 @@ pub enum Create {
     DaemonSet(DaemonSetSpec),
     Pod(PodSpec),
     Service(ServiceSpec),
+    PriorityClass(PriorityClassSpec),
+}
+
+/// A PriorityClass (`scheduling.k8s.io/v1`): pods naming it get its value as priority.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityClassSpec {
+    pub name: Loc<String>,
+    pub value: i32,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub global_default: bool,
+    /// PreemptLowerPriority (default) or Never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preemption_policy: Option<String>,
 }
 
 impl Create {
@@ -278,6 +292,7 @@ impl Create {
             Create::DaemonSet(_) => Kind::DaemonSet,
             Create::Pod(_) => Kind::Pod,
             Create::Service(_) => Kind::Service,
+            Create::PriorityClass(_) => Kind::PriorityClass,
         }
     }
 
@@ -288,6 +303,7 @@ impl Create {
             Create::DaemonSet(d) => &d.name,
             Create::Pod(p) => &p.name,
             Create::Service(v) => &v.name,
+            Create::PriorityClass(v) => &v.name,
         }
     }
 
@@ -298,6 +314,7 @@ impl Create {
             Create::DaemonSet(d) => d.namespace.as_deref(),
             Create::Pod(p) => p.namespace.as_deref(),
             Create::Service(v) => v.namespace.as_deref(),
+            Create::PriorityClass(_) => return "",
         }
         .unwrap_or("default")
     }
@@ -309,13 +326,13 @@ impl Create {
             Create::Deployment(d) => Some(&d.image),
             Create::DaemonSet(d) => Some(&d.image),
             Create::Pod(p) => Some(&p.image),
-            Create::Service(_) => None,
+            Create::Service(_) | Create::PriorityClass(_) => None,
         }
     }
 }
 
 /// A Deployment in short form: one container named after it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentSpec {
     pub name: Loc<String>,
@@ -352,6 +369,25 @@ pub struct DeploymentSpec {
     /// `restartPolicy`: Always (default), OnFailure or Never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
+    /// `nodeSelector`: labels a node must have.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    /// `affinity` in Kubernetes field names, e.g. `(nodeAffinity: (requiredDuringSchedulingIgnoredDuringExecution: (nodeSelectorTerms: [(matchExpressions: [(key: "zone", operator: "In", values: ["a"])])])))`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<crate::api::affinity::Affinity>,
+    /// `topologySpreadConstraints` in Kubernetes field names, e.g. `[(maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: (matchLabels: {"app": "web"}))]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topology_spread_constraints: Vec<crate::api::affinity::TopologySpreadConstraint>,
+    /// `priorityClassName` (a PriorityClass created earlier, or system-cluster-critical /
+    /// system-node-critical).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    /// `schedulerName` (default `default-scheduler`): the scheduler profile that places the pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
+    /// A `hostPort` the container asks for (TCP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<u16>,
     /// A readiness probe that succeeds from this long after the container starts
     /// (`initialDelaySeconds`, whole seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -372,7 +408,7 @@ pub enum Strategy {
 }
 
 /// A DaemonSet in short form: one container named after it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DaemonSetSpec {
     pub name: Loc<String>,
@@ -392,6 +428,25 @@ pub struct DaemonSetSpec {
     /// `restartPolicy`: Always (default), OnFailure or Never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
+    /// `nodeSelector`: labels a node must have.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    /// `affinity` in Kubernetes field names, e.g. `(nodeAffinity: (requiredDuringSchedulingIgnoredDuringExecution: (nodeSelectorTerms: [(matchExpressions: [(key: "zone", operator: "In", values: ["a"])])])))`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<crate::api::affinity::Affinity>,
+    /// `topologySpreadConstraints` in Kubernetes field names, e.g. `[(maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: (matchLabels: {"app": "web"}))]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topology_spread_constraints: Vec<crate::api::affinity::TopologySpreadConstraint>,
+    /// `priorityClassName` (a PriorityClass created earlier, or system-cluster-critical /
+    /// system-node-critical).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    /// `schedulerName` (default `default-scheduler`): the scheduler profile that places the pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
+    /// A `hostPort` the container asks for (TCP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<u16>,
     /// A readiness probe that succeeds from this long after the container starts
     /// (`initialDelaySeconds`, whole seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -402,7 +457,7 @@ pub struct DaemonSetSpec {
 }
 
 /// The container of a short-form workload: one container named after the workload.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReplicaSetSpec {
     pub name: Loc<String>,
@@ -430,6 +485,25 @@ pub struct ReplicaSetSpec {
     /// `restartPolicy`: Always (default), OnFailure or Never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
+    /// `nodeSelector`: labels a node must have.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    /// `affinity` in Kubernetes field names, e.g. `(nodeAffinity: (requiredDuringSchedulingIgnoredDuringExecution: (nodeSelectorTerms: [(matchExpressions: [(key: "zone", operator: "In", values: ["a"])])])))`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<crate::api::affinity::Affinity>,
+    /// `topologySpreadConstraints` in Kubernetes field names, e.g. `[(maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: (matchLabels: {"app": "web"}))]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topology_spread_constraints: Vec<crate::api::affinity::TopologySpreadConstraint>,
+    /// `priorityClassName` (a PriorityClass created earlier, or system-cluster-critical /
+    /// system-node-critical).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    /// `schedulerName` (default `default-scheduler`): the scheduler profile that places the pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
+    /// A `hostPort` the container asks for (TCP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<u16>,
     /// A readiness probe that succeeds from this long after the container starts
     /// (`initialDelaySeconds`, whole seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -437,7 +511,7 @@ pub struct ReplicaSetSpec {
 }
 
 /// A bare pod.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PodSpec {
     pub name: Loc<String>,
@@ -464,6 +538,25 @@ pub struct PodSpec {
     /// `restartPolicy`: Always (default), OnFailure or Never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
+    /// `nodeSelector`: labels a node must have.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    /// `affinity` in Kubernetes field names, e.g. `(nodeAffinity: (requiredDuringSchedulingIgnoredDuringExecution: (nodeSelectorTerms: [(matchExpressions: [(key: "zone", operator: "In", values: ["a"])])])))`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<crate::api::affinity::Affinity>,
+    /// `topologySpreadConstraints` in Kubernetes field names, e.g. `[(maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: (matchLabels: {"app": "web"}))]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topology_spread_constraints: Vec<crate::api::affinity::TopologySpreadConstraint>,
+    /// `priorityClassName` (a PriorityClass created earlier, or system-cluster-critical /
+    /// system-node-critical).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    /// `schedulerName` (default `default-scheduler`): the scheduler profile that places the pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
+    /// A `hostPort` the container asks for (TCP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<u16>,
     /// A readiness probe that succeeds from this long after the container starts
     /// (`initialDelaySeconds`, whole seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
