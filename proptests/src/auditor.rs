@@ -197,7 +197,10 @@ impl Actor<Msg> for Auditor {
             Input::Message {
                 msg: Msg::Watch(w), ..
             } => {
-                let Some(i) = self.feeds.iter().position(|f| f.watch_id == Some(w.watch_id))
+                let Some(i) = self
+                    .feeds
+                    .iter()
+                    .position(|f| f.watch_id == Some(w.watch_id))
                 else {
                     return;
                 };

@@ -75,7 +75,11 @@ pub fn tolerates(tol: &Toleration, taint: &Taint) -> bool {
     }
 }
 
-fn untolerated<'a>(taints: &'a [Taint], tols: &[Toleration], effects: &[&str]) -> Option<&'a Taint> {
+fn untolerated<'a>(
+    taints: &'a [Taint],
+    tols: &[Toleration],
+    effects: &[&str],
+) -> Option<&'a Taint> {
     taints
         .iter()
         .filter(|t| effects.contains(&t.effect.as_str()))
@@ -585,6 +589,9 @@ fn no_execute(n: Option<&Node>) -> Vec<(String, String)> {
     v
 }
 
+/// A node's NoExecute taints (key, value) from each change on: (time, taints).
+type TaintHistory = Vec<(u64, Vec<(String, String)>)>;
+
 /// How long the pod tolerates this set of NoExecute taints (getMatchingTolerations, then
 /// getMinTolerationTime): 0 if one is not tolerated, the smallest tolerationSeconds of the
 /// tolerations used (the first matching one per taint; <= 0 is 0), None if none has seconds.
@@ -618,7 +625,7 @@ pub fn taint_evictions_respect_toleration_seconds(run: &Run) -> Result<(), Strin
         return Ok(());
     }
     // Per node: (time, NoExecute taints) at each change.
-    let mut history: BTreeMap<String, Vec<(u64, Vec<(String, String)>)>> = BTreeMap::new();
+    let mut history: BTreeMap<String, TaintHistory> = BTreeMap::new();
     let mut bound_at: BTreeMap<String, u64> = BTreeMap::new();
     let mut evicted: BTreeSet<String> = BTreeSet::new();
     for l in run.lines.iter().filter(|l| l.is_write()) {
@@ -848,8 +855,10 @@ fn running(p: &Pod) -> bool {
 
 /// Requests of a template's pod: (cpu milli, memory milli).
 fn template_request(spec: &kubesim::api::pod::PodSpec) -> (i64, i64) {
-    let mut p = Pod::default();
-    p.spec = spec.clone();
+    let p = Pod {
+        spec: spec.clone(),
+        ..Default::default()
+    };
     (p.request_milli("cpu"), p.request_milli("memory"))
 }
 
@@ -904,8 +913,14 @@ pub fn replicas_running_after_quiet_period(run: &Run) -> Result<(), String> {
         desired += count;
         largest = (largest.0.max(req.0), largest.1.max(req.1));
     };
-    for rs in sets.iter().filter(|r| controller_uid(&r.metadata, "Deployment").is_none()) {
-        add(rs.replicas() as i64, template_request(&rs.spec.template.spec));
+    for rs in sets
+        .iter()
+        .filter(|r| controller_uid(&r.metadata, "Deployment").is_none())
+    {
+        add(
+            rs.replicas() as i64,
+            template_request(&rs.spec.template.spec),
+        );
     }
     for d in &deployments {
         let (surge, _) = fenceposts(d, d.replicas());
@@ -922,10 +937,7 @@ pub fn replicas_running_after_quiet_period(run: &Run) -> Result<(), String> {
         }
     }
     for ds in &daemonsets {
-        add(
-            nodes.len() as i64,
-            template_request(&ds.spec.template.spec),
-        );
+        add(nodes.len() as i64, template_request(&ds.spec.template.spec));
     }
     for p in pods.iter().filter(|p| !p.is_terminal()) {
         // Pods made from an older template may be larger than the current one.
@@ -949,7 +961,10 @@ pub fn replicas_running_after_quiet_period(run: &Run) -> Result<(), String> {
             .iter()
             .any(|o| o.controller == Some(true) && o.uid == uid)
     };
-    for rs in sets.iter().filter(|r| controller_uid(&r.metadata, "Deployment").is_none()) {
+    for rs in sets
+        .iter()
+        .filter(|r| controller_uid(&r.metadata, "Deployment").is_none())
+    {
         let n = pods
             .iter()
             .filter(|p| running(p) && owned_by(p, &rs.metadata.uid))
@@ -995,9 +1010,7 @@ pub fn replicas_running_after_quiet_period(run: &Run) -> Result<(), String> {
     for ds in &daemonsets {
         for n in &nodes {
             let have = pods.iter().any(|p| {
-                running(p)
-                    && owned_by(p, &ds.metadata.uid)
-                    && p.spec.node_name == n.metadata.name
+                running(p) && owned_by(p, &ds.metadata.uid) && p.spec.node_name == n.metadata.name
             });
             if !have {
                 return Err(format!(
@@ -1036,8 +1049,16 @@ pub fn trace_replays_to_final_store(run: &Run) -> Result<(), String> {
         }
     }
     if replay != store {
-        let only_trace: Vec<_> = replay.iter().filter(|(k, v)| store.get(*k) != Some(v)).take(3).collect();
-        let only_store: Vec<_> = store.iter().filter(|(k, v)| replay.get(*k) != Some(v)).take(3).collect();
+        let only_trace: Vec<_> = replay
+            .iter()
+            .filter(|(k, v)| store.get(*k) != Some(v))
+            .take(3)
+            .collect();
+        let only_store: Vec<_> = store
+            .iter()
+            .filter(|(k, v)| replay.get(*k) != Some(v))
+            .take(3)
+            .collect();
         return Err(format!(
             "the trace replays to a different store: trace has {only_trace:?}, store has {only_store:?}"
         ));
@@ -1072,12 +1093,42 @@ mod tests {
     #[test]
     fn tolerates_table() {
         let cases = [
-            ("empty operator and effect, same key and value", tol("foo", "", "bar", ""), taint("foo", "bar", "NoExecute"), true),
-            ("Equal with another value", tol("foo", "Equal", "bar", "NoExecute"), taint("foo", "baz", "NoExecute"), false),
-            ("Exists any value", tol("foo", "Exists", "", "NoExecute"), taint("foo", "bar", "NoExecute"), true),
-            ("another effect", tol("foo", "Exists", "", "NoSchedule"), taint("foo", "bar", "NoExecute"), false),
-            ("another key", tol("foo", "Exists", "", ""), taint("bar", "", "NoExecute"), false),
-            ("empty key Exists tolerates all", tol("", "Exists", "", ""), taint("bar", "x", "NoSchedule"), true),
+            (
+                "empty operator and effect, same key and value",
+                tol("foo", "", "bar", ""),
+                taint("foo", "bar", "NoExecute"),
+                true,
+            ),
+            (
+                "Equal with another value",
+                tol("foo", "Equal", "bar", "NoExecute"),
+                taint("foo", "baz", "NoExecute"),
+                false,
+            ),
+            (
+                "Exists any value",
+                tol("foo", "Exists", "", "NoExecute"),
+                taint("foo", "bar", "NoExecute"),
+                true,
+            ),
+            (
+                "another effect",
+                tol("foo", "Exists", "", "NoSchedule"),
+                taint("foo", "bar", "NoExecute"),
+                false,
+            ),
+            (
+                "another key",
+                tol("foo", "Exists", "", ""),
+                taint("bar", "", "NoExecute"),
+                false,
+            ),
+            (
+                "empty key Exists tolerates all",
+                tol("", "Exists", "", ""),
+                taint("bar", "x", "NoSchedule"),
+                true,
+            ),
         ];
         for (name, tl, tn, want) in cases {
             assert_eq!(tolerates(&tl, &tn), want, "{name}");

@@ -11,9 +11,7 @@ use crate::model::{Case, Machine, Step};
 use crate::render::render;
 use crate::run::{execute, plain_digest, Run};
 use kubesim::scenario::Scenario;
-use proptest::test_runner::{
-    Config, RngSeed, TestCaseError, TestError, TestRunner,
-};
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -52,7 +50,8 @@ pub fn config() -> Config {
 
 /// The directory the suite replays and failures are written to: `proptests/regressions`.
 pub fn regressions_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions")
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions");
+    std::fs::canonicalize(&dir).unwrap_or(dir)
 }
 
 /// What a fuzzing test checks on each scenario.
@@ -129,22 +128,24 @@ pub fn outcome(scenario: &Scenario) -> Arc<Outcome> {
     .clone()
 }
 
-/// Checks the property after the initial cluster and after each step; on failure, the case
-/// that failed and the message.
-pub fn check_steps(
+/// Checks the property after the initial cluster and after each step of machine `M`; on
+/// failure, the case that failed and the message.
+pub fn check_steps<M: ReferenceStateMachine<State = Case, Transition = Step>>(
     prop: &Property,
     init: Case,
     steps: Vec<Step>,
     seen: Option<Arc<AtomicUsize>>,
 ) -> Result<(), (Case, String)> {
     let mut case = init;
-    prop.check(&case.scenario()).map_err(|m| (case.clone(), m))?;
+    prop.check(&case.scenario())
+        .map_err(|m| (case.clone(), m))?;
     for s in steps {
         if let Some(c) = &seen {
             c.fetch_add(1, Ordering::SeqCst);
         }
-        case = Machine::apply(case, &s);
-        prop.check(&case.scenario()).map_err(|m| (case.clone(), m))?;
+        case = M::apply(case, &s);
+        prop.check(&case.scenario())
+            .map_err(|m| (case.clone(), m))?;
     }
     Ok(())
 }
@@ -153,7 +154,7 @@ pub fn check_steps(
 #[derive(Debug)]
 pub struct Failure {
     pub message: String,
-    pub scenario: Scenario,
+    pub scenario: Box<Scenario>,
     pub file: Option<PathBuf>,
 }
 
@@ -172,32 +173,43 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// Runs the property over the configured cases; a failure is shrunk and its minimal scenario
-/// written into `dir`.
+/// Runs the property over the configured cases of the fuzzing model; a failure is shrunk and
+/// its minimal scenario written into `dir`.
 pub fn fuzz(prop: &Property, dir: &Path) -> Result<(), Failure> {
-    let mut runner = TestRunner::new(config());
-    let strategy = Machine::sequential_strategy(1..=steps().max(1));
+    fuzz_with::<Machine>(prop, dir, config(), steps())
+}
+
+/// [`fuzz`] with another machine over the same model (a narrower generator), config and
+/// number of steps.
+pub fn fuzz_with<M: ReferenceStateMachine<State = Case, Transition = Step>>(
+    prop: &Property,
+    dir: &Path,
+    config: Config,
+    steps: usize,
+) -> Result<(), Failure> {
+    let mut runner = TestRunner::new(config);
+    let strategy = M::sequential_strategy(1..=steps.max(1));
     let result = runner.run(&strategy, |(init, steps, seen)| {
-        check_steps(prop, init, steps, seen).map_err(|(_, m)| TestCaseError::fail(m))
+        check_steps::<M>(prop, init, steps, seen).map_err(|(_, m)| TestCaseError::fail(m))
     });
     let (init, steps, _) = match result {
         Ok(()) => return Ok(()),
         Err(TestError::Abort(why)) => {
             return Err(Failure {
                 message: format!("{}: aborted: {why}", prop.name()),
-                scenario: Case::default().scenario(),
+                scenario: Box::new(Case::default().scenario()),
                 file: None,
             })
         }
         Err(TestError::Fail(_, value)) => value,
     };
-    let (case, message) = match check_steps(prop, init.clone(), steps.clone(), None) {
+    let (case, message) = match check_steps::<M>(prop, init.clone(), steps.clone(), None) {
         Err(f) => f,
         // Not reproduced (it should be: runs are deterministic): keep the whole case.
         Ok(()) => {
             let mut c = init;
             for s in &steps {
-                c = Machine::apply(c, s);
+                c = M::apply(c, s);
             }
             (c, "failed while shrinking, passed on replay".into())
         }
@@ -207,7 +219,7 @@ pub fn fuzz(prop: &Property, dir: &Path) -> Result<(), Failure> {
     let file = write_regression(dir, prop.name(), &scenario, &message).ok();
     Err(Failure {
         message,
-        scenario,
+        scenario: Box::new(scenario),
         file,
     })
 }
@@ -239,11 +251,18 @@ pub fn write_regression(
     let mut s = scenario.clone();
     s.name = stem.clone();
     let path = dir.join(format!("{stem}.ron"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shown = std::fs::canonicalize(&root)
+        .ok()
+        .and_then(|r| path.strip_prefix(r).ok().map(Path::to_path_buf))
+        .or_else(|| path.strip_prefix(&root).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.clone());
     let header = format!(
         "Minimal failing case of the fuzzing property `{property}` (docs/fuzzing.md).\n\
-         Replay: kubesim run proptests/regressions/{stem}.ron --trace /tmp/{stem}.jsonl\n\
+         Replay: kubesim run {} --trace /tmp/{stem}.jsonl\n\
          Checked by: cargo test -p proptests --test regressions\n\
-         {message}"
+         {message}",
+        shown.display()
     );
     std::fs::create_dir_all(dir)?;
     std::fs::write(&path, render(&s, &header))?;

@@ -137,12 +137,26 @@ pub struct Workload {
 #[derive(Clone, Debug, PartialEq)]
 pub enum FaultPlan {
     /// StopKubelet, then StartKubelet after `down_ms`.
-    KubeletRestart { node: String, down_ms: u64 },
+    KubeletRestart {
+        node: String,
+        down_ms: u64,
+    },
     /// LoseNode, then StartKubelet (an empty machine) after `down_ms`.
-    NodeLoss { node: String, down_ms: u64 },
-    Partition { nodes: Vec<String>, ms: u64 },
-    ZoneOutage { zone: usize, ms: u64 },
-    ApiServerDown { ms: u64 },
+    NodeLoss {
+        node: String,
+        down_ms: u64,
+    },
+    Partition {
+        nodes: Vec<String>,
+        ms: u64,
+    },
+    ZoneOutage {
+        zone: usize,
+        ms: u64,
+    },
+    ApiServerDown {
+        ms: u64,
+    },
     /// Compact the store's history now (watchers behind get 410 Gone).
     Compact,
 }
@@ -216,7 +230,7 @@ fn ms(v: u64) -> String {
 }
 
 fn qty_milli(m: u32) -> String {
-    if m % 1000 == 0 {
+    if m.is_multiple_of(1000) {
         format!("{}", m / 1000)
     } else {
         format!("{m}m")
@@ -358,8 +372,7 @@ impl Case {
                     name,
                     replicas,
                 } => {
-                    if let Some(l) = live.iter_mut().find(|l| l.kind == *kind && l.name == *name)
-                    {
+                    if let Some(l) = live.iter_mut().find(|l| l.kind == *kind && l.name == *name) {
                         l.replicas = *replicas;
                     }
                 }
@@ -369,13 +382,14 @@ impl Case {
                     image,
                     cpu_milli,
                 } => {
-                    if let Some(l) = live.iter_mut().find(|l| l.kind == *kind && l.name == *name)
-                    {
+                    if let Some(l) = live.iter_mut().find(|l| l.kind == *kind && l.name == *name) {
                         l.template.image = *image;
                         l.template.cpu_milli = *cpu_milli;
                     }
                 }
-                Act::Delete { kind, name } => live.retain(|l| !(l.kind == *kind && l.name == *name)),
+                Act::Delete { kind, name } => {
+                    live.retain(|l| !(l.kind == *kind && l.name == *name))
+                }
                 Act::Fault(_) => {}
             }
         }
@@ -394,9 +408,10 @@ impl Case {
             return false;
         }
         match &s.act {
-            Act::Create(w) => !self.steps.iter().any(
-                |p| matches!(&p.act, Act::Create(o) if o.kind == w.kind && o.name == w.name),
-            ),
+            Act::Create(w) => !self
+                .steps
+                .iter()
+                .any(|p| matches!(&p.act, Act::Create(o) if o.kind == w.kind && o.name == w.name)),
             Act::Scale { kind, name, .. } => kind.scalable() && self.alive(*kind, name),
             Act::Update { kind, name, .. } => *kind != WKind::Pod && self.alive(*kind, name),
             Act::Delete { kind, name } => self.alive(*kind, name),
@@ -530,7 +545,10 @@ pub fn pools() -> impl Strategy<Value = Vec<Pool>> {
         prop::sample::select(vec![1024u32, 4096, 16384, 32768]),
         prop_oneof![1 => 3u32..=10, 3 => Just(110u32)],
         prop::option::weighted(0.7, 0usize..ZONES.len()),
-        prop::collection::vec((0usize..LABEL_KEYS.len(), 0usize..LABEL_VALUES.len()), 0..=2),
+        prop::collection::vec(
+            (0usize..LABEL_KEYS.len(), 0usize..LABEL_VALUES.len()),
+            0..=2,
+        ),
         prop::collection::vec(0usize..IMAGES.len(), 0..=2),
     )
         .prop_map(
@@ -586,7 +604,10 @@ pub fn toleration() -> impl Strategy<Value = Tol> {
 pub fn template() -> impl Strategy<Value = Template> {
     (
         0usize..IMAGES.len(),
-        prop::option::weighted(0.8, prop::sample::select(vec![50u32, 100, 250, 500, 1000, 2000])),
+        prop::option::weighted(
+            0.8,
+            prop::sample::select(vec![50u32, 100, 250, 500, 1000, 2000]),
+        ),
         prop::option::weighted(0.6, prop::sample::select(vec![64u32, 256, 1024, 4096])),
         prop::collection::vec(toleration(), 0..=2),
         prop::option::weighted(0.2, 1u32..=20),
@@ -646,14 +667,16 @@ fn workload(kind: WKind, n: u32) -> impl Strategy<Value = Workload> {
         rollout,
         min_ready,
     )
-        .prop_map(move |(replicas, template, rollout, min_ready_seconds)| Workload {
-            kind,
-            name: name.clone(),
-            replicas: if kind.scalable() { replicas } else { 1 },
-            template,
-            rollout,
-            min_ready_seconds,
-        })
+        .prop_map(
+            move |(replicas, template, rollout, min_ready_seconds)| Workload {
+                kind,
+                name: name.clone(),
+                replicas: if kind.scalable() { replicas } else { 1 },
+                template,
+                rollout,
+                min_ready_seconds,
+            },
+        )
 }
 
 /// A fault on the case's cluster.
@@ -809,6 +832,7 @@ impl ReferenceStateMachine for Machine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
 
     /// Scenarios of random cases pass the loader's checks.

@@ -34,7 +34,10 @@ mod tests {
         )
         .unwrap();
         let text = render(&s, "first\nsecond */ not closing");
-        assert!(text.starts_with("// first\n// second */ not closing\nScenario("), "{text}");
+        assert!(
+            text.starts_with("// first\n// second */ not closing\nScenario("),
+            "{text}"
+        );
         assert_eq!(kubesim::scenario::parse_str(&text, "r.ron").unwrap(), s);
     }
 }

@@ -103,6 +103,7 @@ impl Line {
 }
 
 /// Everything the invariants look at after one run.
+#[derive(Clone)]
 pub struct Run {
     pub scenario: Scenario,
     /// The engine's panic message, if it panicked (nothing else is then filled in).
@@ -119,7 +120,11 @@ pub struct Run {
 impl Run {
     /// Final objects of a kind.
     pub fn objects(&self, kind: Kind) -> impl Iterator<Item = &Object> {
-        self.store.get(&kind).into_iter().flatten().map(|o| o.as_ref())
+        self.store
+            .get(&kind)
+            .into_iter()
+            .flatten()
+            .map(|o| o.as_ref())
     }
 
     pub fn pods(&self) -> impl Iterator<Item = &Pod> {
@@ -220,7 +225,9 @@ pub fn execute(scenario: &Scenario) -> Run {
 /// The digest of a plain run (no auditor, no lines kept), or the panic message.
 pub fn plain_digest(scenario: &Scenario) -> Result<String, String> {
     catch_unwind(AssertUnwindSafe(|| {
-        Cluster::new(scenario, RunOptions::default()).run(None).digest
+        Cluster::new(scenario, RunOptions::default())
+            .run(None)
+            .digest
     }))
     .map_err(|p| panic_message(p.as_ref()))
 }
