@@ -1,5 +1,14 @@
-//! Property tests for kubesim (see `tests/`): random small clusters and the config they run
-//! under. Case count: `PROPTEST_CASES`, default [`DEFAULT_CASES`].
+//! Property tests for kubesim (see `tests/` and docs/fuzzing.md): random small clusters and the
+//! config they run under, and the invariant fuzzer ([`model`] generates cases, [`machine`] runs
+//! and shrinks them, [`invariants`] checks each run). Case count: `PROPTEST_CASES`, default
+//! [`DEFAULT_CASES`].
+
+pub mod auditor;
+pub mod invariants;
+pub mod machine;
+pub mod model;
+pub mod render;
+pub mod run;
 
 use kubesim::scenario::{
     Action, ClusterSpec, Create, Dur, Loc, NodePool, Qty, ReplicaSetSpec, Scenario,

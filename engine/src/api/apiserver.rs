@@ -212,6 +212,7 @@ impl ApiServer {
 
     fn handle_request(&mut self, from: ActorId, req: Request, cx: &mut Context<'_, Msg>) {
         let verb = req.op.verb();
+        let revision = self.store.revision();
         let result = match req.op {
             Op::Get {
                 kind,
@@ -266,7 +267,9 @@ impl ApiServer {
                 .map(Reply::Object),
         };
         if let Ok(Reply::Object(obj)) = &result {
-            if !matches!(verb, "get") {
+            // A write that changed nothing (a DELETE of an object already being deleted) is
+            // neither traced nor sent to watchers.
+            if !matches!(verb, "get") && self.store.revision() != revision {
                 self.committed(from, verb, obj, cx);
             }
         }

@@ -4,7 +4,7 @@
 //! slow-start batches (1, 2, 4, ...) that stop after a batch with a failure, scale-down by rank.
 
 use super::controller_utils::{
-    controlled_by, deletion_order, pod_from_template, SLOW_START_INITIAL_BATCH_SIZE,
+    controlled_by, deletion_less, pod_from_template, SLOW_START_INITIAL_BATCH_SIZE,
 };
 use super::expectations::Expectations;
 use crate::api::{Kind, ListOptions, Msg, Object, ObjectRef, Pod, ReplicaSet, Response};
@@ -377,7 +377,17 @@ impl ReplicaSetController {
             };
             let mut ranked: Vec<(&Pod, usize)> = pods.iter().map(|p| (*p, rank(p))).collect();
             let now = cx.now();
-            ranked.sort_by(|a, b| deletion_order(*a, *b, now));
+            // ActivePodsWithRanks.Less is not a total order (equal ready times fall through to
+            // later criteria, others in one log bucket compare by uid), which sort_by may detect
+            // and panic on. An insertion sort (Go's sort.Sort on up to 12 elements) never does,
+            // and gives the same stable order whenever the order is total.
+            for i in 1..ranked.len() {
+                let mut j = i;
+                while j > 0 && deletion_less(ranked[j], ranked[j - 1], now) {
+                    ranked.swap(j, j - 1);
+                    j -= 1;
+                }
+            }
             let victims: Vec<(String, String, String)> = ranked[..diff]
                 .iter()
                 .map(|(p, _)| {
