@@ -153,7 +153,14 @@ pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 /// The cluster of `scenario` with the watch auditor added: every kind unfiltered, the pods of
 /// the first three nodes, and the node leases' namespace.
 pub fn cluster_with_auditor(scenario: &Scenario, trace: Trace) -> (Cluster, ActorId) {
-    let mut cluster = Cluster::new(scenario, RunOptions { seed: None, trace });
+    let mut cluster = Cluster::new(
+        scenario,
+        RunOptions {
+            seed: None,
+            trace,
+            ..Default::default()
+        },
+    );
     let sim = cluster.sim_mut();
     let api = (0..sim.actor_count() as u32)
         .map(ActorId)

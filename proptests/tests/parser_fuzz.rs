@@ -23,7 +23,8 @@ fn shipped() -> Vec<(String, String)> {
     files
         .into_iter()
         .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            // The full path: files a scenario names are read relative to it.
+            let name = p.to_string_lossy().into_owned();
             (name, std::fs::read_to_string(&p).unwrap())
         })
         .collect()
@@ -154,8 +155,9 @@ proptest! {
         match String::from_utf8(bytes) {
             Ok(text) => check_text(&text)?,
             Err(e) => {
+                let base = std::path::Path::new(name).file_name().unwrap().to_string_lossy();
                 let path = std::env::temp_dir()
-                    .join(format!("kubesim-parser-fuzz-{}-{name}", std::process::id()));
+                    .join(format!("kubesim-parser-fuzz-{}-{base}", std::process::id()));
                 std::fs::write(&path, e.as_bytes()).unwrap();
                 let r = load_file(&path);
                 std::fs::remove_file(&path).unwrap();

@@ -170,10 +170,14 @@ fn load_objects(
     Ok(())
 }
 
-/// Parses and checks scenario text; `file` names it in errors; `cluster.objects` is read
-/// relative to the current directory.
+/// Parses and checks scenario text; `file` names it in errors, and the files it names
+/// (`cluster.objects`, `cluster.scheduler_config`) are read relative to `file`'s directory.
 pub fn parse_str(src: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
-    parse_in(src, file, Path::new("."))
+    let dir = Path::new(file)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    parse_in(src, file, dir)
 }
 
 /// Parses and checks scenario text whose relative paths start at `dir`.
