@@ -155,3 +155,85 @@ fn check_validates_without_running() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("ok (scenario \"replicaset-flow\""));
 }
+
+#[test]
+fn import_reports_what_it_drops_and_writes_a_runnable_scenario() {
+    let dir = std::env::temp_dir().join(format!("kubesim-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("shop.ron");
+    let o = kubesim(&[
+        "import",
+        "scenarios/clusters/shop.json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    for want in [
+        "kept 2 Deployment, 6 Node, 7 Pod, 1 PriorityClass, 2 ReplicaSet, 1 Service",
+        "dropped ConfigMap (kind not modelled): 1 object(s)",
+        "dropped Pod spec.containers[].livenessProbe: 7",
+        "dropped Node spec.providerID: 6",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+    let check = kubesim(&["check", out.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+}
+
+#[test]
+fn bad_dumps_and_configs_exit_2_with_a_position() {
+    let newer = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/clusters/shop.json"),
+    )
+    .unwrap()
+    .replacen(
+        "\"apiVersion\": \"apps/v1\"",
+        "\"apiVersion\": \"apps/v2\"",
+        1,
+    );
+    let dump = temp("newer.json", &newer);
+    let o = kubesim(&["import", dump.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("newer.json:") && err.contains("apiVersion \"apps/v2\""),
+        "{err}"
+    );
+    let cfg = temp(
+        "sched.yaml",
+        "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n- schedulerName: default-scheduler\n  plugins:\n    score:\n      enabled:\n      - name: NoSuchPlugin\n",
+    );
+    for args in [
+        vec![
+            "explain",
+            "--cluster",
+            "scenarios/clusters/shop.json",
+            "--pod",
+            "shop/api-7d9f8b6c5-q9zrt",
+            "--scheduler-config",
+            cfg.to_str().unwrap(),
+        ],
+        vec![
+            "run",
+            "scenarios/replicaset-flow.ron",
+            "--scheduler-config",
+            cfg.to_str().unwrap(),
+        ],
+    ] {
+        let o = kubesim(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains("sched.yaml:8:"), "{args:?}: {err}");
+        assert!(err.contains("NoSuchPlugin"), "{err}");
+    }
+    let o = kubesim(&[
+        "explain",
+        "--cluster",
+        "scenarios/clusters/shop.json",
+        "--pod",
+        "shop/nope",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no pod shop/nope"), "{}", stderr(&o));
+}

@@ -520,7 +520,8 @@ impl Scheduler {
     }
 
     /// Evicts the victims preemption chose (prepareCandidate): each gets the DisruptionTarget
-    /// condition, then is deleted with its own grace period.
+    /// condition, then is deleted with its own grace period. Not modelled: clearing the
+    /// nominations of lower-priority pods nominated to the same node.
     fn preempt(
         &mut self,
         preemptor: &Pod,
@@ -533,6 +534,10 @@ impl Scheduler {
         self.preemptions += 1;
         let now = Time(cx.now());
         for v in &r.victims {
+            // prepareCandidate: a victim already being deleted is left to finish.
+            if v.pod().metadata.deletion_timestamp.is_some() {
+                continue;
+            }
             let mut p = v.pod().clone();
             p.set_condition("DisruptionTarget", "True", now);
             if let Some(c) = p
