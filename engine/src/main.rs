@@ -97,8 +97,8 @@ fn explain(
         .split_once('/')
         .ok_or_else(|| bad(format!("--pod {pod:?}: expected NAMESPACE/NAME")))?;
     let m = load_manifests(cluster).map_err(|e| bad(e.to_string()))?;
-    for line in m.dropped_report() {
-        eprintln!("{}: dropped {line}", cluster.display());
+    if let Some(line) = m.dropped_summary(&cluster.display().to_string()) {
+        eprintln!("{line}");
     }
     let target = m
         .of_kind(Kind::Pod)

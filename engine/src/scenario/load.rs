@@ -147,8 +147,8 @@ fn load_objects(
         ))]));
     }
     let m = super::manifests::load_manifests(&dump).map_err(|e| ScenarioErrors(vec![e]))?;
-    for line in m.dropped_report() {
-        eprintln!("{}: dropped {line}", dump.display());
+    if let Some(line) = m.dropped_summary(&dump.display().to_string()) {
+        eprintln!("{line}");
     }
     let pools: BTreeSet<String> = scenario
         .cluster

@@ -40,6 +40,19 @@ impl Manifests {
         kinds.chain(fields).collect()
     }
 
+    /// One line saying how much was dropped (for commands that read a dump but are not
+    /// `kubesim import`, which lists it all); None when nothing was.
+    pub fn dropped_summary(&self, file: &str) -> Option<String> {
+        if self.dropped_fields.is_empty() && self.dropped_kinds.is_empty() {
+            return None;
+        }
+        let fields: usize = self.dropped_fields.values().sum();
+        let kinds: usize = self.dropped_kinds.values().sum();
+        Some(format!(
+            "{file}: dropped {fields} field value(s) and {kinds} object(s) of kinds kubesim does not model; `kubesim import {file}` lists them"
+        ))
+    }
+
     /// Objects of one kind.
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Object> + '_ {
         self.objects.iter().filter(move |o| o.kind() == kind)
