@@ -3,7 +3,7 @@
 //! Layers, lower never importing higher: [`sim`] (the generic core), [`api`] (objects, store,
 //! API server), [`client`] (requests, informers), [`controllers`], [`scheduler`], [`node`]
 //! (kubelet, container runtime), [`scenario`] (the RON schema), [`cluster`] (assembly and run),
-//! [`report`] (summaries).
+//! [`report`] (summaries), [`sweep`] (many seeds of one scenario).
 
 pub mod api;
 pub mod client;
@@ -15,3 +15,4 @@ pub mod report;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;
+pub mod sweep;

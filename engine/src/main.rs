@@ -48,6 +48,10 @@ enum Cmd {
         /// The scenario file (RON).
         file: PathBuf,
     },
+    /// Run a scenario for many seeds on several threads, one JSON line per seed, and print an
+    /// aggregate; or merge shard outputs (exit 0: every seed passed, 1: a seed failed, 2: bad
+    /// input). See docs/sweeps.md.
+    Sweep(SweepArgs),
     /// Show one scheduling cycle for a pod against a cluster dump: every node's filter verdict
     /// and each score plugin's raw, normalized and weighted score.
     Explain {
@@ -188,6 +192,113 @@ fn import(file: &Path, output: Option<&Path>) -> Result<(), (u8, String)> {
     Ok(())
 }
 
+/// `kubesim sweep` arguments.
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// The scenario file (RON).
+    #[arg(required_unless_present = "merge", conflicts_with = "merge")]
+    file: Option<PathBuf>,
+    /// The seeds: A..B (B excluded) or A..=B (B included). With --merge: the seeds expected,
+    /// to report the missing ones.
+    #[arg(long, value_name = "A..B", required_unless_present = "merge")]
+    seeds: Option<String>,
+    /// Threads, each running one seed at a time (default: the CPUs available).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "merge")]
+    jobs: Option<u32>,
+    /// Run shard I of N (0-based): the seeds S with (S - A) % N == I. auto/N takes I from
+    /// JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID.
+    #[arg(long, value_name = "I/N", conflicts_with = "merge")]
+    shard: Option<String>,
+    /// Combine these sweep outputs (sorted by seed) instead of running.
+    #[arg(long, value_name = "FILE.jsonl", num_args = 1..)]
+    merge: Vec<PathBuf>,
+    /// Write one JSON line per seed here, in seed order.
+    #[arg(long, value_name = "FILE.jsonl")]
+    out: Option<PathBuf>,
+}
+
+/// `kubesim sweep`: whether every seed passed; Err is bad input.
+fn sweep(args: SweepArgs) -> Result<bool, String> {
+    use kubesim::sweep::{self, Aggregate, SeedRange, Shard};
+    use std::io::Write;
+    let range = args.seeds.as_deref().map(SeedRange::parse).transpose()?;
+    let mut agg = Aggregate::default();
+    if !args.merge.is_empty() {
+        let merged = sweep::merge(sweep::read_outputs(&args.merge)?, range)?;
+        if let Some(path) = &args.out {
+            let text: String = merged
+                .lines
+                .iter()
+                .map(|l| format!("{}\n", l.text))
+                .collect();
+            std::fs::write(path, text).map_err(|e| format!("--out {}: {e}", path.display()))?;
+        }
+        for l in &merged.lines {
+            agg.add(&l.result);
+        }
+        if !merged.missing.is_empty() {
+            eprintln!("warning: seeds missing from the merge");
+        }
+        agg.set_missing(merged.missing);
+        let scenario = merged
+            .lines
+            .first()
+            .map_or("", |l| l.result.scenario.as_str());
+        println!(
+            "merge: scenario {scenario:?}, {} files, {} runs",
+            args.merge.len(),
+            merged.lines.len()
+        );
+        print!("{}", agg.render());
+        return Ok(agg.all_passed());
+    }
+    let (Some(file), Some(range)) = (&args.file, range) else {
+        unreachable!("clap requires FILE and --seeds without --merge")
+    };
+    let shard = match &args.shard {
+        Some(s) => Shard::parse(s, |v| std::env::var(v).ok())?,
+        None => Shard::ALL,
+    };
+    let scenario = load_file(file).map_err(|e| e.to_string())?;
+    let jobs = match args.jobs {
+        Some(j) => j as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let mut out = match &args.out {
+        Some(path) => Some(BufWriter::new(
+            File::create(path).map_err(|e| format!("--out {}: {e}", path.display()))?,
+        )),
+        None => None,
+    };
+    let seeds = shard.seeds(range);
+    let name = file.display().to_string();
+    let (started, total, mut done, mut failing) = (Instant::now(), seeds.len(), 0u64, 0u64);
+    let every = (total / 10).max(1);
+    sweep::run_seeds(&scenario, &name, seeds, jobs, |line| {
+        if let (Some(w), Some(path)) = (&mut out, &args.out) {
+            writeln!(w, "{}", line.to_line())
+                .and_then(|()| w.flush())
+                .map_err(|e| format!("--out {}: {e}", path.display()))?;
+        }
+        done += 1;
+        failing += u64::from(!line.passed);
+        agg.add(&line);
+        if done % every == 0 || done == total {
+            eprintln!(
+                "sweep: {done}/{total} seeds, {failing} failing, {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Ok::<(), String>(())
+    })?;
+    println!(
+        "sweep: scenario {:?} ({name}), seeds {range}, shard {shard}",
+        scenario.name
+    );
+    print!("{}", agg.render());
+    Ok(agg.all_passed())
+}
+
 fn load(path: &Path) -> Result<Scenario, ExitCode> {
     load_file(path).map_err(|e: ScenarioErrors| {
         eprintln!("{e}");
@@ -211,6 +322,14 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(code) => code,
+        },
+        Cmd::Sweep(args) => match sweep(args) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(msg) => {
+                eprintln!("{msg}");
+                ExitCode::from(2)
+            }
         },
         Cmd::Explain {
             cluster,
