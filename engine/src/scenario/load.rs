@@ -99,6 +99,19 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
     parse_in(&src, &file, path.parent().unwrap_or_else(|| Path::new(".")))
 }
 
+/// An error positioned at the value with `Loc` id `id` (found by parsing `src` again).
+fn error_at(src: &str, file: &str, id: u32, message: String) -> ScenarioError {
+    match parse_raw(src, Some((id, message.clone()))) {
+        Err(e) => spanned(file, &e),
+        Ok(_) => ScenarioError {
+            file: file.to_string(),
+            line: 1,
+            col: 1,
+            message,
+        },
+    }
+}
+
 /// Loads and checks a KubeSchedulerConfiguration (its profiles must build with the in-tree
 /// plugins).
 pub fn load_scheduler_config(
@@ -131,15 +144,7 @@ fn load_objects(
         return Ok(());
     };
     let dump = dir.join(&rel.value);
-    let at = |message: String| match parse_raw(src, Some((rel.id, message.clone()))) {
-        Err(e) => spanned(file, &e),
-        Ok(_) => ScenarioError {
-            file: file.to_string(),
-            line: 1,
-            col: 1,
-            message,
-        },
-    };
+    let at = |message: String| error_at(src, file, rel.id, message);
     if !dump.is_file() {
         return Err(ScenarioErrors(vec![at(format!(
             "objects: {} is not a file: expected a cluster dump (kubectl JSON or YAML manifests) relative to the scenario",
@@ -191,17 +196,7 @@ fn parse_in(src: &str, file: &str, dir: &Path) -> Result<Scenario, ScenarioError
                 "scheduler_config: {} is not a file: expected a KubeSchedulerConfiguration (YAML or JSON) relative to the scenario",
                 path.display()
             );
-            return Err(ScenarioErrors(vec![
-                match parse_raw(src, Some((rel.id, message.clone()))) {
-                    Err(e) => spanned(file, &e),
-                    Ok(_) => ScenarioError {
-                        file: file.to_string(),
-                        line: 1,
-                        col: 1,
-                        message,
-                    },
-                },
-            ]));
+            return Err(ScenarioErrors(vec![error_at(src, file, rel.id, message)]));
         }
         scenario.cluster.scheduler = Some(load_scheduler_config(&path)?);
     }

@@ -5,8 +5,8 @@
 //! numFeasibleNodesToFind.
 
 use super::framework::{
-    Code, CycleState, NodeInfo, Plugin, PodInfo, PostFilterResult, PreFilterResult, Status,
-    MAX_NODE_SCORE,
+    Code, CycleState, NodeInfo, Plugin, PodInfo, PostFilterResult, PreFilterPlugin,
+    PreFilterResult, Status, MAX_NODE_SCORE,
 };
 use super::registry::Registry;
 use super::snapshot::Snapshot;
@@ -213,6 +213,26 @@ impl Profile {
         Status::success()
     }
 
+    /// Runs `ext` (AddPod or RemovePod) on each PreFilter plugin that did not Skip; the first
+    /// failure, named after its plugin, or Success.
+    fn run_pre_filter_extension(
+        &self,
+        state: &mut CycleState,
+        ext: &dyn Fn(&dyn PreFilterPlugin, &mut CycleState) -> Status,
+    ) -> Status {
+        for &i in &self.pre_filter {
+            let pl = &self.plugins[i];
+            if state.skip_filter_plugins.contains(pl.name()) {
+                continue;
+            }
+            let st = ext(pl.as_pre_filter().expect("listed"), state);
+            if !st.is_success() {
+                return st.with_plugin(pl.name());
+            }
+        }
+        Status::success()
+    }
+
     /// RunPreFilterExtensionAddPod over the PreFilter plugins that ran.
     pub fn run_pre_filter_add_pod(
         &self,
@@ -221,20 +241,7 @@ impl Profile {
         to_add: &PodInfo,
         node: &NodeInfo,
     ) -> Status {
-        for &i in &self.pre_filter {
-            let pl = &self.plugins[i];
-            if state.skip_filter_plugins.contains(pl.name()) {
-                continue;
-            }
-            let st = pl
-                .as_pre_filter()
-                .expect("listed")
-                .add_pod(state, pod, to_add, node);
-            if !st.is_success() {
-                return st.with_plugin(pl.name());
-            }
-        }
-        Status::success()
+        self.run_pre_filter_extension(state, &|pl, st| pl.add_pod(st, pod, to_add, node))
     }
 
     /// RunPreFilterExtensionRemovePod over the PreFilter plugins that ran.
@@ -245,20 +252,7 @@ impl Profile {
         to_remove: &PodInfo,
         node: &NodeInfo,
     ) -> Status {
-        for &i in &self.pre_filter {
-            let pl = &self.plugins[i];
-            if state.skip_filter_plugins.contains(pl.name()) {
-                continue;
-            }
-            let st = pl
-                .as_pre_filter()
-                .expect("listed")
-                .remove_pod(state, pod, to_remove, node);
-            if !st.is_success() {
-                return st.with_plugin(pl.name());
-            }
-        }
-        Status::success()
+        self.run_pre_filter_extension(state, &|pl, st| pl.remove_pod(st, pod, to_remove, node))
     }
 
     /// RunPostFilterPlugins: the first plugin that finds a result, or the rejection.
