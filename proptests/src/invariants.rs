@@ -1,6 +1,6 @@
 //! The invariants checked on every fuzzed run, each on the trace (replayed line by line) and the
 //! final store. They are written from Kubernetes' semantics, not with the engine's helpers (the
-//! toleration match here is upstream's `ToleratesTaint`, written again).
+//! toleration match, selectors and affinity are upstream's, written again in [`crate::filters`]).
 //!
 //! Components see the store through informers, which lag behind the trace: up to a link's
 //! latency normally, and after a watch breaks up to the reflector's back-off (at most 30 s plus
@@ -8,7 +8,12 @@
 //! accepts any state of the last [`STALE_VIEW_US`] before the decision.
 
 use crate::auditor::{End, Filter, Seen, Stream};
+pub use crate::filters::tolerates;
+use crate::filters::{
+    host_ports, required_anti_affinity, required_node_affinity, selector_matches, untolerated,
+};
 use crate::run::{Line, Obj, Run};
+use crate::view::{NodeHistory, View};
 use kubesim::api::pod::Toleration;
 use kubesim::api::{Deployment, IntOrString, Kind, Node, Object, Pod, ReplicaSet, Taint};
 use kubesim::sim::format_duration;
@@ -20,6 +25,8 @@ pub const STALE_VIEW_US: u64 = 60_000_000;
 /// The taint-eviction controller's actor name in the trace.
 pub const TAINT_EVICTION: &str = kubesim::cluster::TAINT_EVICTION_CONTROLLER;
 const DEPLOYMENT_CONTROLLER: &str = kubesim::cluster::DEPLOYMENT_CONTROLLER;
+const DAEMONSET_CONTROLLER: &str = kubesim::cluster::DAEMONSET_CONTROLLER;
+const SCHEDULER: &str = kubesim::cluster::SCHEDULER;
 
 /// An invariant: Ok, or what is wrong.
 pub type Check = fn(&Run) -> Result<(), String>;
@@ -46,6 +53,10 @@ pub const INVARIANTS: &[(&str, Check)] = &[
         replicas_running_after_quiet_period,
     ),
     ("trace_replays_to_final_store", trace_replays_to_final_store),
+    (
+        "preemption_only_evicts_lower_priority",
+        preemption_only_evicts_lower_priority,
+    ),
 ];
 
 /// The invariant named `name`.
@@ -58,33 +69,6 @@ fn t(us: u64) -> String {
 }
 
 // ----- shared helpers -----
-
-/// `v1.Toleration.ToleratesTaint` (k8s.io/api/core/v1/toleration.go): effect and key match
-/// when set; Exists matches any value, Equal (or empty) the same value.
-pub fn tolerates(tol: &Toleration, taint: &Taint) -> bool {
-    if !tol.effect.is_empty() && tol.effect != taint.effect {
-        return false;
-    }
-    if !tol.key.is_empty() && tol.key != taint.key {
-        return false;
-    }
-    match tol.operator.as_str() {
-        "Exists" => true,
-        "" | "Equal" => tol.value == taint.value,
-        _ => false,
-    }
-}
-
-fn untolerated<'a>(
-    taints: &'a [Taint],
-    tols: &[Toleration],
-    effects: &[&str],
-) -> Option<&'a Taint> {
-    taints
-        .iter()
-        .filter(|t| effects.contains(&t.effect.as_str()))
-        .find(|t| !tols.iter().any(|tol| tolerates(tol, t)))
-}
 
 /// Requests in milli-units: cpu, memory, pods (a pod takes 1000 milli-pods).
 type Amounts = [i64; 3];
@@ -109,49 +93,6 @@ fn over(used: &Amounts, alloc: &Amounts) -> Option<String> {
 
 fn pod_key(p: &Pod) -> String {
     format!("{}/{}", p.metadata.namespace, p.metadata.name)
-}
-
-/// Node versions in trace order: (time, the node or None once deleted).
-#[derive(Default)]
-struct NodeHistory {
-    versions: BTreeMap<String, Vec<(u64, Option<Node>)>>,
-}
-
-impl NodeHistory {
-    fn record(&mut self, l: &Line) {
-        if let Some(n) = l.node() {
-            let v = (l.verb != "delete").then(|| n.clone());
-            self.versions
-                .entry(n.metadata.name.clone())
-                .or_default()
-                .push((l.t_us, v));
-        }
-    }
-
-    fn current(&self, name: &str) -> Option<&Node> {
-        self.versions.get(name)?.last()?.1.as_ref()
-    }
-
-    /// The versions current at some time in `[from, to]` (None: the node did not exist).
-    fn during(&self, name: &str, from: u64, to: u64) -> Vec<Option<&Node>> {
-        let Some(vs) = self.versions.get(name) else {
-            return vec![None];
-        };
-        let first = vs.partition_point(|(at, _)| *at <= from);
-        let mut out: Vec<Option<&Node>> = Vec::new();
-        out.push(if first == 0 {
-            None
-        } else {
-            vs[first - 1].1.as_ref()
-        });
-        out.extend(
-            vs[first..]
-                .iter()
-                .take_while(|(at, _)| *at <= to)
-                .map(|(_, n)| n.as_ref()),
-        );
-        out
-    }
 }
 
 // ----- the invariants -----
@@ -282,9 +223,9 @@ pub fn no_overcommit(run: &Run) -> Result<(), String> {
     Ok(())
 }
 
-/// Why `node` fails a hard filter for `pod` (NodeResourcesFit aside), if it does: the node
-/// is gone, unschedulable (untolerated), has an untolerated NoSchedule or NoExecute taint, or
-/// misses a nodeSelector label.
+/// Why `node` fails a filter on the node's own state for `pod`, if it does: the node is gone,
+/// unschedulable (untolerated), has an untolerated NoSchedule or NoExecute taint, or fails the
+/// nodeSelector or required node affinity.
 fn filter_failure(pod: &Pod, node: Option<&Node>) -> Option<String> {
     let Some(n) = node else {
         return Some("the node does not exist".into());
@@ -306,23 +247,30 @@ fn filter_failure(pod: &Pod, node: Option<&Node>) -> Option<String> {
             taint.key, taint.value, taint.effect
         ));
     }
-    for (k, v) in &pod.spec.node_selector {
-        if n.metadata.labels.get(k) != Some(v) {
-            return Some(format!("nodeSelector: the node has no label {k}={v}"));
-        }
-    }
-    None
+    required_node_affinity(pod, n).err()
 }
 
 /// Every scheduler bind passes the hard filters on the trace's state: NodeResourcesFit (the
 /// pods placed on the node at bind time, counting pods created bound only once the scheduler
-/// must have seen them), NodeUnschedulable, TaintToleration (NoSchedule, NoExecute) and the
-/// nodeSelector. A filter on the node's own state counts as failed only if it failed in every
-/// version of the node from [`STALE_VIEW_US`] before the scheduling decision to the bind.
+/// must have seen them), NodeUnschedulable, TaintToleration (NoSchedule, NoExecute), the
+/// nodeSelector and required node affinity; and, on the pods surely in the scheduler's cache
+/// at its decision ([`View`]), NodePorts, required pod anti-affinity (the pod's terms and the
+/// existing pods') and DoNotSchedule topology spread. A filter on the node's own state counts
+/// as failed only if it failed in every version of the node from [`STALE_VIEW_US`] before the
+/// scheduling decision to the bind. Pods the DaemonSet controller creates bound are on nodes
+/// that pass its predicates (node affinity, nodeSelector, taints).
 pub fn binds_pass_hard_filters(run: &Run) -> Result<(), String> {
     if run.panic.is_some() {
         return Ok(());
     }
+    resources_and_node_filters(run)?;
+    let view = View::build(run);
+    view.check_binds()?;
+    view.check_daemon_pods(DAEMONSET_CONTROLLER)
+}
+
+/// NodeResourcesFit and the node-state filters of [`binds_pass_hard_filters`].
+fn resources_and_node_filters(run: &Run) -> Result<(), String> {
     let mut nodes = NodeHistory::default();
     // Live pods on each node: uid -> (request, created at if created bound, else None).
     let mut on_node: BTreeMap<String, BTreeMap<String, (Amounts, Option<u64>)>> = BTreeMap::new();
@@ -862,22 +810,113 @@ fn template_request(spec: &kubesim::api::pod::PodSpec) -> (i64, i64) {
     (p.request_milli("cpu"), p.request_milli("memory"))
 }
 
+/// The taints each node registered with (its pool's), by node name.
+fn registered_taints(run: &Run) -> BTreeMap<String, Vec<Taint>> {
+    run.scenario
+        .cluster
+        .node_pools
+        .iter()
+        .flat_map(|p| {
+            let taints: Vec<Taint> = p.taints.iter().map(|t| t.to_taint()).collect();
+            p.node_names().map(move |n| (n, taints.clone()))
+        })
+        .collect()
+}
+
+fn same_taint(a: &Taint, b: &Taint) -> bool {
+    a.key == b.key && a.value == b.value && a.effect == b.effect
+}
+
+/// Pods of this template may stay Pending or come and go however much room there is: a hard
+/// constraint of its own (nodeSelector, required node affinity, required pod (anti-)affinity,
+/// DoNotSchedule spread, a hostPort), a required anti-affinity term of a live template that
+/// selects its pods, or a registered NoExecute taint it tolerates only for a while (evicted
+/// again and again).
+fn constrained(
+    t: &kubesim::api::PodTemplateSpec,
+    namespace: &str,
+    templates: &[(&str, &kubesim::api::PodTemplateSpec)],
+    registered: &BTreeMap<String, Vec<Taint>>,
+) -> bool {
+    let spec = &t.spec;
+    let affinity = spec.affinity.clone().unwrap_or_default();
+    let own = !spec.node_selector.is_empty()
+        || affinity
+            .node_affinity
+            .as_ref()
+            .is_some_and(|n| n.required.is_some())
+        || affinity
+            .pod_affinity
+            .as_ref()
+            .is_some_and(|a| !a.required.is_empty())
+        || affinity
+            .pod_anti_affinity
+            .as_ref()
+            .is_some_and(|a| !a.required.is_empty())
+        || spec
+            .topology_spread_constraints
+            .iter()
+            .any(|c| c.when_unsatisfiable == "DoNotSchedule")
+        || !host_ports(&Pod {
+            spec: spec.clone(),
+            ..Default::default()
+        })
+        .is_empty();
+    let selected = templates.iter().any(|(ns, other)| {
+        let owner = Pod {
+            metadata: kubesim::api::ObjectMeta {
+                namespace: ns.to_string(),
+                ..Default::default()
+            },
+            spec: other.spec.clone(),
+            ..Default::default()
+        };
+        required_anti_affinity(&owner).iter().any(|term| {
+            let in_ns = if term.namespaces.is_empty() {
+                *ns == namespace
+            } else {
+                term.namespaces.iter().any(|n| n == namespace)
+            };
+            in_ns && selector_matches(term.label_selector.as_ref(), &t.metadata.labels)
+        })
+    });
+    let evicted = registered.values().flatten().any(|taint| {
+        taint.effect == "NoExecute"
+            && spec
+                .tolerations
+                .iter()
+                .find(|tol| tolerates(tol, taint))
+                .is_some_and(|tol| tol.toleration_seconds.is_some())
+    });
+    own || selected || evicted
+}
+
 /// Once every fault is over and the run has been quiet for a while (the last
-/// `model::QUIET_MS`), every node is Ready without NoSchedule/NoExecute taints and, when
-/// capacity surely allows, every ReplicaSet and Deployment has its replicas Running (a
-/// Deployment's all on its current image) and every DaemonSet a Running pod on each node.
-/// "Surely allows": with each node holding k pods of the largest request (k limited by cpu,
-/// memory and pods), the k's add up to every desired pod (Deployments counted with maxSurge).
+/// `model::QUIET_MS`), every node is Ready with no NoSchedule/NoExecute taints but those it
+/// registered with, and, when capacity surely allows, every ReplicaSet and Deployment whose
+/// pods are not constrained (see `constrained`) has its replicas Running (a Deployment's all
+/// on its current image) and every DaemonSet a Running pod on each node it should run on
+/// (nodeSelector, required node affinity, registered taints tolerated for good). "Surely
+/// allows": with each node without registered NoSchedule/NoExecute taints holding k pods of
+/// the largest request (k limited by cpu, memory and pods), the k's add up to every desired pod
+/// (Deployments counted with maxSurge).
 pub fn replicas_running_after_quiet_period(run: &Run) -> Result<(), String> {
     if run.panic.is_some() {
         return Ok(());
     }
     let nodes: Vec<&Node> = run.nodes().collect();
+    let registered = registered_taints(run);
+    let none = Vec::new();
+    let registered_of = |n: &Node| registered.get(&n.metadata.name).unwrap_or(&none);
     for n in &nodes {
         if !n.is_ready() {
             return Err(format!("node {} is not Ready at the end", n.metadata.name));
         }
-        if let Some(t) = untolerated(&n.spec.taints, &[], &["NoSchedule", "NoExecute"]) {
+        let extra = n.spec.taints.iter().find(|t| {
+            (t.effect == "NoSchedule" || t.effect == "NoExecute")
+                && !registered_of(n).iter().any(|r| same_taint(r, t))
+        });
+        if let Some(t) = extra {
             return Err(format!(
                 "node {} still has taint {}:{} at the end",
                 n.metadata.name, t.key, t.effect
@@ -946,6 +985,7 @@ pub fn replicas_running_after_quiet_period(run: &Run) -> Result<(), String> {
     }
     let slots: i64 = nodes
         .iter()
+        .filter(|n| untolerated(registered_of(n), &[], &["NoSchedule", "NoExecute"]).is_none())
         .map(|n| {
             let [cpu, mem, pods] = allocatable(n);
             let by = |have: i64, need: i64| if need > 0 { have / need } else { i64::MAX };
@@ -961,10 +1001,36 @@ pub fn replicas_running_after_quiet_period(run: &Run) -> Result<(), String> {
             .iter()
             .any(|o| o.controller == Some(true) && o.uid == uid)
     };
-    for rs in sets
+    // Every live template, to find the ones other pods' anti-affinity keeps out.
+    let bare: Vec<kubesim::api::PodTemplateSpec> = pods
         .iter()
-        .filter(|r| controller_uid(&r.metadata, "Deployment").is_none())
-    {
+        .filter(|p| !p.is_terminal())
+        .map(|p| kubesim::api::PodTemplateSpec {
+            metadata: p.metadata.clone(),
+            spec: p.spec.clone(),
+        })
+        .collect();
+    let templates: Vec<(&str, &kubesim::api::PodTemplateSpec)> = sets
+        .iter()
+        .map(|r| (r.metadata.namespace.as_str(), &r.spec.template))
+        .chain(
+            deployments
+                .iter()
+                .map(|d| (d.metadata.namespace.as_str(), &d.spec.template)),
+        )
+        .chain(
+            daemonsets
+                .iter()
+                .map(|d| (d.metadata.namespace.as_str(), &d.spec.template)),
+        )
+        .chain(bare.iter().map(|t| (t.metadata.namespace.as_str(), t)))
+        .collect();
+    let free =
+        |t: &kubesim::api::PodTemplateSpec, ns: &str| !constrained(t, ns, &templates, &registered);
+    for rs in sets.iter().filter(|r| {
+        controller_uid(&r.metadata, "Deployment").is_none()
+            && free(&r.spec.template, &r.metadata.namespace)
+    }) {
         let n = pods
             .iter()
             .filter(|p| running(p) && owned_by(p, &rs.metadata.uid))
@@ -977,7 +1043,10 @@ pub fn replicas_running_after_quiet_period(run: &Run) -> Result<(), String> {
             ));
         }
     }
-    for d in &deployments {
+    for d in deployments
+        .iter()
+        .filter(|d| free(&d.spec.template, &d.metadata.namespace))
+    {
         let image = d
             .spec
             .template
@@ -1008,7 +1077,26 @@ pub fn replicas_running_after_quiet_period(run: &Run) -> Result<(), String> {
         }
     }
     for ds in &daemonsets {
-        for n in &nodes {
+        let spec = &ds.spec.template.spec;
+        let pod = Pod {
+            spec: spec.clone(),
+            ..Default::default()
+        };
+        for n in nodes.iter().filter(|n| {
+            // Registered taints are the only ones left; tolerated ones must be tolerated for good.
+            required_node_affinity(&pod, n).is_ok()
+                && registered_of(n)
+                    .iter()
+                    .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
+                    .all(|t| {
+                        spec.tolerations
+                            .iter()
+                            .find(|tol| tolerates(tol, t))
+                            .is_some_and(|tol| {
+                                t.effect == "NoSchedule" || tol.toleration_seconds.is_none()
+                            })
+                    })
+        }) {
             let have = pods.iter().any(|p| {
                 running(p) && owned_by(p, &ds.metadata.uid) && p.spec.node_name == n.metadata.name
             });
@@ -1062,6 +1150,97 @@ pub fn trace_replays_to_final_store(run: &Run) -> Result<(), String> {
         return Err(format!(
             "the trace replays to a different store: trace has {only_trace:?}, store has {only_store:?}"
         ));
+    }
+    Ok(())
+}
+
+/// A pod the scheduler preempts (each scheduler write of it with the DisruptionTarget
+/// condition, reason PreemptionByScheduler) has a strictly lower priority than a preemptor
+/// nominated to its node: a pod whose scheduling attempt failed after the condition's
+/// lastTransitionTime (whole seconds) and before the write, whose status.nominatedNodeName was
+/// the victim's node then or is set to it within [`STALE_VIEW_US`] after the write, and whose
+/// preemptionPolicy is not Never (PodEligibleToPreemptOthers).
+pub fn preemption_only_evicts_lower_priority(run: &Run) -> Result<(), String> {
+    if run.panic.is_some() {
+        return Ok(());
+    }
+    // Per pod key: (seq, time, nominatedNodeName, priority, preemptionPolicy) of each write.
+    type Version = (u64, u64, String, i32, String);
+    let mut versions: BTreeMap<(&str, &str), Vec<Version>> = BTreeMap::new();
+    // Failed scheduling attempts: (seq, time, pod key).
+    let mut failed: Vec<(u64, u64, (&str, &str))> = Vec::new();
+    for l in &run.lines {
+        let key = (l.namespace.as_str(), l.name.as_str());
+        if l.verb == "schedule" {
+            if matches!(&l.object, Obj::Json(v) if v["selected"].is_null()) {
+                failed.push((l.seq, l.t_us, key));
+            }
+            continue;
+        }
+        if let (true, Some(p)) = (l.is_write(), l.pod()) {
+            versions.entry(key).or_default().push((
+                l.seq,
+                l.t_us,
+                p.status.nominated_node_name.clone(),
+                p.spec.priority.unwrap_or(0),
+                p.spec.preemption_policy.clone().unwrap_or_default(),
+            ));
+        }
+    }
+    for l in run
+        .lines
+        .iter()
+        .filter(|l| l.is_write() && l.actor == SCHEDULER)
+    {
+        let Some(v) = l.pod() else { continue };
+        let Some(c) = v
+            .condition("DisruptionTarget")
+            .filter(|c| c.status == "True" && c.reason == "PreemptionByScheduler")
+        else {
+            continue;
+        };
+        let node = &v.spec.node_name;
+        let prio = v.spec.priority.unwrap_or(0);
+        let since = c.last_transition_time.map_or(0, |t| t.0.as_micros());
+        let what = format!(
+            "at {} (line {}): pod {} (priority {prio}) preempted on {node:?}",
+            t(l.t_us),
+            l.seq,
+            pod_key(v)
+        );
+        let victim = (l.namespace.as_str(), l.name.as_str());
+        // Candidate preemptors: (name, priority, preemptionPolicy).
+        let mut nominated: Vec<(String, i32, String)> = Vec::new();
+        for (seq, at, key) in &failed {
+            if *at < since || *seq >= l.seq || *key == victim {
+                continue;
+            }
+            let Some(vs) = versions.get(key) else {
+                continue;
+            };
+            let then = vs.iter().rev().find(|x| x.0 < *seq);
+            let later = vs
+                .iter()
+                .filter(|x| x.0 > *seq && x.1 <= l.t_us + STALE_VIEW_US)
+                .find(|x| x.2 == *node);
+            if let Some(x) = then.filter(|x| x.2 == *node).or(later) {
+                nominated.push((format!("{}/{}", key.0, key.1), x.3, x.4.clone()));
+            }
+        }
+        if nominated.is_empty() {
+            return Err(format!(
+                "{what}: no pod failing to schedule since {} is nominated to that node",
+                t(since)
+            ));
+        }
+        if !nominated
+            .iter()
+            .any(|(_, p, policy)| *p > prio && policy != "Never")
+        {
+            return Err(format!(
+                "{what}: the pods nominated there (name, priority, preemptionPolicy) are {nominated:?}"
+            ));
+        }
     }
     Ok(())
 }

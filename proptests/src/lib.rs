@@ -1,14 +1,18 @@
 //! Property tests for kubesim (see `tests/` and docs/fuzzing.md): random small clusters and the
-//! config they run under, and the invariant fuzzer ([`model`] generates cases, [`machine`] runs
-//! and shrinks them, [`invariants`] checks each run). Case count: `PROPTEST_CASES`, default
-//! [`DEFAULT_CASES`].
+//! config they run under, and the invariant fuzzer ([`model`] generates cases with
+//! [`constraints`], [`machine`] runs and shrinks them, [`invariants`] checks each run, with the
+//! scheduler's filters in [`filters`] and its view at a decision in [`view`]). Case count:
+//! `PROPTEST_CASES`, default [`DEFAULT_CASES`].
 
 pub mod auditor;
+pub mod constraints;
+pub mod filters;
 pub mod invariants;
 pub mod machine;
 pub mod model;
 pub mod render;
 pub mod run;
+pub mod view;
 
 use kubesim::scenario::{
     Action, ClusterSpec, Create, Dur, Loc, NodePool, Qty, ReplicaSetSpec, Scenario,

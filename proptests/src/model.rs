@@ -2,12 +2,13 @@
 //! template updates, deletions, faults), as a proptest-state-machine reference machine. Each
 //! transition adds one action; [`Case::scenario`] turns the model into a scenario.
 //!
-//! Scenarios are built as JSON and deserialized into [`Scenario`], so schema fields added later
-//! (affinity, spread constraints, priorities) take their defaults here until a generator sets
-//! them: to fuzz a new pod field, add it to [`Template`], draw it in [`template`] and write it in
-//! [`Template::json`]; a new workload or fault is a variant of [`Act`] or [`FaultPlan`] with its
-//! arm in [`transitions`].
+//! Scenarios are built as JSON and deserialized into [`Scenario`], so schema fields no generator
+//! sets yet take their defaults: to fuzz a new pod field, add it to [`Template`] (scheduling
+//! constraints: [`Placement`]), draw it in [`template`] and write it in [`Template::json`]; a new
+//! workload or fault is a variant of [`Act`] or [`FaultPlan`] with its arm in [`transitions`].
 
+use crate::constraints::{classes, placement, pool_taints, Context, TAINT_VALUES};
+pub use crate::constraints::{PClass, Placement, PoolTaint, LABELS, ZONES};
 use kubesim::scenario::Scenario;
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Union};
@@ -23,9 +24,9 @@ pub const QUIET_MS: u64 = 300_000;
 
 /// Images workloads run and nodes may have already.
 pub const IMAGES: [&str; 3] = ["nginx:1.27", "nginx:1.28", "agent:1"];
-const ZONES: [&str; 3] = ["zone-a", "zone-b", "zone-c"];
-const LABEL_KEYS: [&str; 2] = ["disk", "tier"];
-const LABEL_VALUES: [&str; 2] = ["ssd", "hdd"];
+/// Actions start this late when the case creates PriorityClasses (at 0s), so pods never
+/// name a class before it exists.
+pub const CLASSES_FIRST_MS: u64 = 1_000;
 
 /// One node pool (`pool-<i>`).
 #[derive(Clone, Debug, PartialEq)]
@@ -36,8 +37,10 @@ pub struct Pool {
     pub pods: u32,
     /// Index into the zone names.
     pub zone: Option<usize>,
+    /// (label, value) indices into [`LABELS`].
     pub labels: Vec<(usize, usize)>,
     pub images: Vec<usize>,
+    pub taints: Vec<PoolTaint>,
 }
 
 /// A toleration; `seconds` only with effect NoExecute (as validation requires).
@@ -46,6 +49,8 @@ pub struct Tol {
     /// Empty: every key (operator Exists).
     pub key: &'static str,
     pub exists: bool,
+    /// With operator Equal.
+    pub value: &'static str,
     pub effect: &'static str,
     pub seconds: Option<i64>,
 }
@@ -59,6 +64,7 @@ pub struct Template {
     pub tolerations: Vec<Tol>,
     /// A readiness probe that passes this many seconds after start.
     pub ready_after_s: Option<u32>,
+    pub placement: Box<Placement>,
 }
 
 /// What kind of object a workload is.
@@ -214,6 +220,8 @@ pub struct Case {
     pub steps: Vec<Step>,
     /// Workloads created so far (names stay unique when steps are removed).
     pub created: u32,
+    /// PriorityClasses `prio-<i>`, created at 0s.
+    pub classes: Vec<PClass>,
 }
 
 /// A workload alive at the end of a case.
@@ -238,9 +246,11 @@ fn qty_milli(m: u32) -> String {
 }
 
 impl Template {
-    /// The pod fields of a short-form workload.
-    fn json(&self, into: &mut Map<String, Value>) {
+    /// The pod fields of a short-form workload named `own`, in a case with `classes`
+    /// PriorityClasses.
+    fn json(&self, own: &str, classes: usize, into: &mut Map<String, Value>) {
         into.insert("image".into(), json!(IMAGES[self.image]));
+        self.placement.json(own, classes, into);
         if let Some(c) = self.cpu_milli {
             into.insert("cpu".into(), json!(qty_milli(c)));
         }
@@ -265,6 +275,8 @@ impl Tol {
         }
         if self.exists {
             m.insert("operator".into(), json!("Exists"));
+        } else {
+            m.insert("value".into(), json!(self.value));
         }
         if !self.effect.is_empty() {
             m.insert("effect".into(), json!(self.effect));
@@ -277,13 +289,13 @@ impl Tol {
 }
 
 impl Workload {
-    fn json(&self) -> Value {
+    fn json(&self, classes: usize) -> Value {
         let mut m = Map::new();
         m.insert("name".into(), json!(self.name));
         if self.kind.scalable() {
             m.insert("replicas".into(), json!(self.replicas));
         }
-        self.template.json(&mut m);
+        self.template.json(&self.name, classes, &mut m);
         if let Some(r) = &self.rollout {
             let s = match r {
                 Rollout::Recreate => json!("Recreate"),
@@ -332,6 +344,34 @@ impl Case {
         z.sort_unstable();
         z.dedup();
         z
+    }
+
+    /// The labels the case's nodes carry (pool labels, zones, hostnames), for constraints.
+    pub fn context(&self) -> Context {
+        let mut labels: Vec<(&'static str, Vec<String>)> = LABELS
+            .iter()
+            .enumerate()
+            .map(|(k, (key, values))| {
+                let mut vs: Vec<String> = self
+                    .pools
+                    .iter()
+                    .flat_map(|p| &p.labels)
+                    .filter(|(pk, _)| *pk == k)
+                    .map(|(_, v)| values[*v].to_string())
+                    .collect();
+                vs.sort();
+                vs.dedup();
+                (*key, vs)
+            })
+            .collect();
+        let zones = self.zones().iter().map(|z| ZONES[*z].to_string()).collect();
+        labels.push(("topology.kubernetes.io/zone", zones));
+        labels.push(("kubernetes.io/hostname", self.node_names()));
+        labels.push(("metadata.name", self.node_names()));
+        Context {
+            labels,
+            created: self.created,
+        }
     }
 
     /// The time of the last action.
@@ -396,6 +436,16 @@ impl Case {
         live
     }
 
+    /// How much later than their `at_ms` the steps happen: [`CLASSES_FIRST_MS`] when the
+    /// case creates PriorityClasses.
+    pub fn offset_ms(&self) -> u64 {
+        if self.classes.is_empty() {
+            0
+        } else {
+            CLASSES_FIRST_MS
+        }
+    }
+
     /// Whether `kind/name` exists after the steps so far.
     fn alive(&self, kind: WKind, name: &str) -> bool {
         self.live().iter().any(|l| l.kind == kind && l.name == name)
@@ -452,7 +502,7 @@ impl Case {
                     let labels: Map<String, Value> = p
                         .labels
                         .iter()
-                        .map(|(k, v)| (LABEL_KEYS[*k].to_string(), json!(LABEL_VALUES[*v])))
+                        .map(|(k, v)| (LABELS[*k].0.to_string(), json!(LABELS[*k].1[*v])))
                         .collect();
                     m.insert("labels".into(), Value::Object(labels));
                 }
@@ -460,15 +510,25 @@ impl Case {
                     let images: Vec<Value> = p.images.iter().map(|i| json!(IMAGES[*i])).collect();
                     m.insert("images".into(), Value::Array(images));
                 }
+                if !p.taints.is_empty() {
+                    let taints: Vec<Value> = p.taints.iter().map(PoolTaint::json).collect();
+                    m.insert("taints".into(), Value::Array(taints));
+                }
                 Value::Object(m)
             })
             .collect();
         let mut actions: Vec<Value> = Vec::new();
+        for (i, c) in self.classes.iter().enumerate() {
+            actions.push(json!({"at": "0s", "create": c.json(i)}));
+        }
+        let offset = self.offset_ms();
+        let classes = self.classes.len();
         for s in &self.steps {
-            let at = json!(ms(s.at_ms));
+            let at_ms = s.at_ms + offset;
+            let at = json!(ms(at_ms));
             let target = |k: &WKind, n: &str| json!(format!("{}/{n}", k.as_str()));
             match &s.act {
-                Act::Create(w) => actions.push(json!({"at": at, "create": w.json()})),
+                Act::Create(w) => actions.push(json!({"at": at, "create": w.json(classes)})),
                 Act::Scale {
                     kind,
                     name,
@@ -493,7 +553,7 @@ impl Case {
                     actions.push(json!({"at": at, "delete": {"target": target(kind, name)}}))
                 }
                 Act::Fault(f) => {
-                    let end = json!(ms(s.at_ms + f.duration_ms()));
+                    let end = json!(ms(at_ms + f.duration_ms()));
                     let (begin, finish) = match f {
                         FaultPlan::KubeletRestart { node, .. } => (
                             json!({"StopKubelet": {"node": node}}),
@@ -526,7 +586,7 @@ impl Case {
         let v = json!({
             "name": "fuzz",
             "seed": self.seed,
-            "run_for": ms(self.run_for_ms()),
+            "run_for": ms(self.run_for_ms() + offset),
             "cluster": {"node_pools": pools},
             "actions": actions,
         });
@@ -545,14 +605,12 @@ pub fn pools() -> impl Strategy<Value = Vec<Pool>> {
         prop::sample::select(vec![1024u32, 4096, 16384, 32768]),
         prop_oneof![1 => 3u32..=10, 3 => Just(110u32)],
         prop::option::weighted(0.7, 0usize..ZONES.len()),
-        prop::collection::vec(
-            (0usize..LABEL_KEYS.len(), 0usize..LABEL_VALUES.len()),
-            0..=2,
-        ),
+        prop::collection::vec((0usize..LABELS.len(), 0usize..3), 0..=3),
         prop::collection::vec(0usize..IMAGES.len(), 0..=2),
+        pool_taints(),
     )
         .prop_map(
-            |(count, cpu_milli, memory_mi, pods, zone, mut labels, mut images)| {
+            |(count, cpu_milli, memory_mi, pods, zone, mut labels, mut images, taints)| {
                 labels.sort_unstable();
                 labels.dedup_by_key(|(k, _)| *k);
                 images.sort_unstable();
@@ -565,6 +623,7 @@ pub fn pools() -> impl Strategy<Value = Vec<Pool>> {
                     zone,
                     labels,
                     images,
+                    taints,
                 }
             },
         );
@@ -580,28 +639,42 @@ pub fn pools() -> impl Strategy<Value = Vec<Pool>> {
     })
 }
 
-/// Tolerations a pod may carry: of the taints faults bring (unreachable, not-ready), any key,
-/// with or without tolerationSeconds.
+/// Tolerations a pod may carry: of the taints faults bring (unreachable, not-ready), of the
+/// pools' `dedicated` taint (Exists, or Equal to one of its values), any key; with or without
+/// tolerationSeconds.
 pub fn toleration() -> impl Strategy<Value = Tol> {
     let key = prop::sample::select(vec![
         "node.kubernetes.io/unreachable",
         "node.kubernetes.io/not-ready",
+        "dedicated",
+        "dedicated",
         "",
     ]);
-    let effect = prop::sample::select(vec!["NoExecute", "NoSchedule", ""]);
+    let effect = prop::sample::select(vec!["NoExecute", "NoSchedule", "PreferNoSchedule", ""]);
     let seconds = prop::option::of(prop::sample::select(vec![0i64, 5, 30, 60, 120, 400]));
-    (key, effect, seconds).prop_map(|(key, effect, seconds)| Tol {
-        key,
-        // An empty key needs operator Exists; other keys have no value, so Exists.
-        exists: true,
-        effect,
-        seconds: seconds.filter(|_| effect == "NoExecute"),
+    let equal = prop::option::weighted(0.5, prop::sample::select(TAINT_VALUES.to_vec()));
+    (key, effect, seconds, equal).prop_map(|(key, effect, seconds, equal)| {
+        // An empty key needs operator Exists; the fault taints have no value, so Exists.
+        let value = equal.filter(|_| key == "dedicated");
+        Tol {
+            key,
+            exists: value.is_none(),
+            value: value.unwrap_or(""),
+            effect,
+            seconds: seconds.filter(|_| effect == "NoExecute"),
+        }
     })
 }
 
 /// A pod template: an image, requests (each maybe left out), 0-2 tolerations, maybe a
-/// readiness delay.
+/// readiness delay, and scheduling constraints now and then.
 pub fn template() -> impl Strategy<Value = Template> {
+    template_for(WKind::ReplicaSet, &Context::default())
+}
+
+/// [`template`] for a workload of `kind` (spread constraints with `matchLabelKeys:
+/// [pod-template-hash]` only for Deployments) in a cluster described by `ctx`.
+pub fn template_for(kind: WKind, ctx: &Context) -> impl Strategy<Value = Template> {
     (
         0usize..IMAGES.len(),
         prop::option::weighted(
@@ -611,14 +684,16 @@ pub fn template() -> impl Strategy<Value = Template> {
         prop::option::weighted(0.6, prop::sample::select(vec![64u32, 256, 1024, 4096])),
         prop::collection::vec(toleration(), 0..=2),
         prop::option::weighted(0.2, 1u32..=20),
+        placement(kind == WKind::Deployment, ctx),
     )
         .prop_map(
-            |(image, cpu_milli, memory_mi, tolerations, ready_after_s)| Template {
+            |(image, cpu_milli, memory_mi, tolerations, ready_after_s, placement)| Template {
                 image,
                 cpu_milli,
                 memory_mi,
                 tolerations,
                 ready_after_s,
+                placement: Box::new(placement),
             },
         )
 }
@@ -649,7 +724,7 @@ fn rollout() -> impl Strategy<Value = Rollout> {
 }
 
 /// A workload of `kind` named `<prefix>-<n>`.
-fn workload(kind: WKind, n: u32) -> impl Strategy<Value = Workload> {
+fn workload(kind: WKind, n: u32, ctx: &Context) -> impl Strategy<Value = Workload> {
     let name = format!("{}-{n}", kind.prefix());
     let rollout = if kind == WKind::Deployment {
         prop::option::weighted(0.7, rollout()).boxed()
@@ -663,7 +738,7 @@ fn workload(kind: WKind, n: u32) -> impl Strategy<Value = Workload> {
     };
     (
         prop_oneof![1 => Just(0u32), 4 => 1u32..=8, 1 => 9u32..=25],
-        template(),
+        template_for(kind, ctx),
         rollout,
         min_ready,
     )
@@ -732,11 +807,12 @@ pub fn transitions(case: &Case) -> BoxedStrategy<Step> {
     let last = case.last_at();
     let at = last..=last + MAX_GAP_MS;
     let n = case.created + 1;
+    let ctx = case.context();
     let create = prop_oneof![
-        3 => workload(WKind::ReplicaSet, n),
-        3 => workload(WKind::Deployment, n),
-        1 => workload(WKind::DaemonSet, n),
-        2 => workload(WKind::Pod, n),
+        3 => workload(WKind::ReplicaSet, n, &ctx),
+        3 => workload(WKind::Deployment, n, &ctx),
+        1 => workload(WKind::DaemonSet, n, &ctx),
+        2 => workload(WKind::Pod, n, &ctx),
     ]
     .prop_map(Act::Create);
     let mut arms: Vec<(u32, BoxedStrategy<Act>)> = vec![
@@ -802,12 +878,13 @@ impl ReferenceStateMachine for Machine {
     type Transition = Step;
 
     fn init_state() -> BoxedStrategy<Case> {
-        (any::<u64>(), pools())
-            .prop_map(|(seed, pools)| Case {
+        (any::<u64>(), pools(), classes())
+            .prop_map(|(seed, pools, classes)| Case {
                 seed,
                 pools,
                 steps: Vec::new(),
                 created: 0,
+                classes,
             })
             .boxed()
     }
@@ -822,6 +899,82 @@ impl ReferenceStateMachine for Machine {
         }
         state.steps.push(t.clone());
         state
+    }
+
+    fn preconditions(state: &Case, t: &Step) -> bool {
+        state.allows(t)
+    }
+}
+
+/// A narrower machine where preemption is common: one pool of 1-3 nodes with 2 or 4 cores,
+/// three PriorityClasses (100, 1000, 10000; the middle one maybe Never), and [`Machine`]'s
+/// transitions plus, twice as often, ReplicaSets and Deployments of 2-6 pods requesting 500m
+/// or 1 cpu without node constraints (later ones lean to higher classes).
+pub struct PreemptionMachine;
+
+impl ReferenceStateMachine for PreemptionMachine {
+    type State = Case;
+    type Transition = Step;
+
+    fn init_state() -> BoxedStrategy<Case> {
+        (
+            any::<u64>(),
+            1u32..=3,
+            prop::sample::select(vec![2000u32, 4000]),
+            prop::option::weighted(0.5, 0usize..ZONES.len()),
+            prop::bool::weighted(0.2),
+        )
+            .prop_map(|(seed, count, cpu_milli, zone, never)| Case {
+                seed,
+                pools: vec![Pool {
+                    count,
+                    cpu_milli,
+                    memory_mi: 8192,
+                    pods: 110,
+                    zone,
+                    labels: vec![(0, 0)],
+                    images: Vec::new(),
+                    taints: Vec::new(),
+                }],
+                steps: Vec::new(),
+                created: 0,
+                classes: [100, 1000, 10_000]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| PClass {
+                        value: *v,
+                        global_default: false,
+                        never: never && i == 1,
+                    })
+                    .collect(),
+            })
+            .boxed()
+    }
+
+    fn transitions(state: &Case) -> BoxedStrategy<Step> {
+        let last = state.last_at();
+        let n = state.created + 1;
+        let ctx = state.context();
+        let kind = prop_oneof![Just(WKind::ReplicaSet), Just(WKind::Deployment)];
+        let heavy = (kind, 2u32..=6, prop::sample::select(vec![500u32, 1000])).prop_flat_map(
+            move |(kind, replicas, cpu)| {
+                workload(kind, n, &ctx).prop_map(move |mut w| {
+                    w.replicas = replicas;
+                    w.template.cpu_milli = Some(cpu);
+                    let p = &mut w.template.placement;
+                    p.node_selector.clear();
+                    p.required.clear();
+                    p.host_port = None;
+                    Act::Create(w)
+                })
+            },
+        );
+        let heavy = (last..=last + MAX_GAP_MS, heavy).prop_map(|(at_ms, act)| Step { at_ms, act });
+        Union::new_weighted(vec![(2, heavy.boxed()), (1, transitions(state))]).boxed()
+    }
+
+    fn apply(state: Case, t: &Step) -> Case {
+        Machine::apply(state, t)
     }
 
     fn preconditions(state: &Case, t: &Step) -> bool {

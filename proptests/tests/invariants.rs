@@ -4,7 +4,10 @@
 //! proptests/regressions/. The cases are the same for every property (a fixed RNG seed) and
 //! each run is shared between them.
 
-use proptests::machine::{assert_property, invariant_names, Property};
+use proptests::machine::{
+    assert_property, config, fuzz_with, invariant_names, regressions_dir, steps, Property,
+};
+use proptests::model::PreemptionMachine;
 
 macro_rules! invariant {
     ($($name:ident),* $(,)?) => {
@@ -35,6 +38,7 @@ invariant!(
     rollouts_within_surge_and_unavailable,
     replicas_running_after_quiet_period,
     trace_replays_to_final_store,
+    preemption_only_evicts_lower_priority,
 );
 
 /// Same scenario and seed twice: the same digest (with faults, and with or without the watch
@@ -42,4 +46,21 @@ invariant!(
 #[test]
 fn same_seed_same_digest() {
     assert_property(&Property::Determinism);
+}
+
+/// Every invariant on the preemption-heavy machine (`model::PreemptionMachine`: a small
+/// cluster, three PriorityClasses, workloads of higher classes arriving later), over half as
+/// many cases.
+#[test]
+fn invariants_under_preemption() {
+    let mut c = config();
+    c.cases = c.cases.div_ceil(2);
+    for name in invariant_names() {
+        let prop = Property::Invariant(name);
+        if let Err(f) =
+            fuzz_with::<PreemptionMachine>(&prop, &regressions_dir(), c.clone(), steps())
+        {
+            panic!("{f}");
+        }
+    }
 }

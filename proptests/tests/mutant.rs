@@ -77,9 +77,11 @@ impl ReferenceStateMachine for EvictionMachine {
                     zone: Some(0),
                     labels: Vec::new(),
                     images: Vec::new(),
+                    taints: Vec::new(),
                 }],
                 steps: Vec::new(),
                 created: 0,
+                classes: Vec::new(),
             })
             .boxed()
     }
@@ -89,6 +91,7 @@ impl ReferenceStateMachine for EvictionMachine {
         let n = state.created + 1;
         let create = (1u32..=4, template()).prop_map(move |(replicas, mut t)| {
             t.tolerations.clear();
+            t.placement = Box::default();
             Act::Create(Workload {
                 kind: WKind::ReplicaSet,
                 name: format!("rs-{n}"),

@@ -6,6 +6,7 @@
 //! (k8s.io/client-go/util/flowcontrol/backoff.go).
 
 use crate::api::admission::{TAINT_NOT_READY, TAINT_UNREACHABLE};
+use crate::api::affinity::{required_node_affinity_matches, Affinity};
 use crate::api::daemonset::DaemonSet;
 use crate::api::pod::{PodSpec, Toleration};
 use crate::api::{Node, OwnerReference, Pod, PodTemplateSpec, Taint, Time};
@@ -112,6 +113,7 @@ pub fn find_untolerated_taint<'a>(
 pub struct Placement {
     node_name: String,
     node_selector: BTreeMap<String, String>,
+    affinity: Option<Affinity>,
     tolerations: Vec<Toleration>,
 }
 
@@ -125,24 +127,21 @@ impl Placement {
         Placement {
             node_name: ds.spec.template.spec.node_name.clone(),
             node_selector: ds.spec.template.spec.node_selector.clone(),
+            affinity: ds.spec.template.spec.affinity.clone(),
             tolerations: spec.tolerations,
         }
     }
 
-    /// `NodeShouldRunDaemonPod`: (shouldRun, shouldContinueRunning). The template's nodeName and
-    /// nodeSelector must match; an untolerated NoSchedule or NoExecute taint stops new pods, and
+    /// `NodeShouldRunDaemonPod`: (shouldRun, shouldContinueRunning). The template's nodeName,
+    /// nodeSelector and required node affinity (`GetRequiredNodeAffinity(pod).Match(node)`)
+    /// must match; an untolerated NoSchedule or NoExecute taint stops new pods, and
     /// only an untolerated NoExecute taint stops running ones. Resources and readiness are not
     /// checked (upstream leaves them to the scheduler and the kubelet).
     pub fn should_run(&self, node: &Node) -> (bool, bool) {
         if !self.node_name.is_empty() && self.node_name != node.metadata.name {
             return (false, false);
         }
-        let labels = &node.metadata.labels;
-        if !self
-            .node_selector
-            .iter()
-            .all(|(k, v)| labels.get(k) == Some(v))
-        {
+        if !required_node_affinity_matches(&self.node_selector, self.affinity.as_ref(), node) {
             return (false, false);
         }
         let taints = &node.spec.taints;
@@ -507,6 +506,29 @@ mod tests {
         }
     }
 
+    /// A required node affinity `key In [value]`.
+    fn node_affinity_in(key: &str, value: &str) -> Affinity {
+        use crate::api::affinity::{
+            NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
+        };
+        Affinity {
+            node_affinity: Some(NodeAffinity {
+                required: Some(NodeSelector {
+                    node_selector_terms: vec![NodeSelectorTerm {
+                        match_expressions: vec![NodeSelectorRequirement {
+                            key: key.into(),
+                            operator: "In".into(),
+                            values: vec![value.into()],
+                        }],
+                        match_fields: vec![],
+                    }],
+                }),
+                preferred: vec![],
+            }),
+            ..Default::default()
+        }
+    }
+
     /// daemon_controller_test.go TestNodeShouldRunDaemonPod (the cases kubesim's types can
     /// express) and the taint tests around it (TestTaintedNodeDaemonDoesNotLaunchIntolerantPod,
     /// TestTaintedNodeDaemonLaunchesToleratePod, TestNotReadyNodeDaemonLaunchesPod,
@@ -554,6 +576,18 @@ mod tests {
                     d.spec.template.spec.node_selector =
                         [("type".to_string(), "production".to_string())].into();
                 },
+                (true, true),
+            ),
+            (
+                "ErrPodAffinityNotMatch",
+                node("test-node", &labels, vec![]),
+                |d| d.spec.template.spec.affinity = Some(node_affinity_in("type", "test")),
+                (false, false),
+            ),
+            (
+                "ShouldRunDaemonPod (matching node affinity)",
+                node("test-node", &labels, vec![]),
+                |d| d.spec.template.spec.affinity = Some(node_affinity_in("type", "production")),
                 (true, true),
             ),
             (
