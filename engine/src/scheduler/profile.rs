@@ -213,6 +213,36 @@ impl Profile {
         Status::success()
     }
 
+    /// RunFilterPluginsWithNominatedPods: with the pods nominated to the node that have at
+    /// least the pod's priority counted there (and their PreFilter AddPod extensions run),
+    /// then, if that passes and some were added, once more without them.
+    pub fn run_filter_with_nominated(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        node: &NodeInfo,
+        snapshot: &Snapshot,
+    ) -> Status {
+        let nominated = snapshot.nominated_for(&node.name, pod);
+        if nominated.is_empty() {
+            return self.run_filter(state, pod, node);
+        }
+        let mut with = node.clone();
+        let mut state_with = state.clone();
+        for p in nominated {
+            with.add_pod(p.clone());
+            let st = self.run_pre_filter_add_pod(&mut state_with, pod, &p, &with);
+            if !st.is_success() {
+                return st;
+            }
+        }
+        let st = self.run_filter(&state_with, pod, &with);
+        if !st.is_success() {
+            return st;
+        }
+        self.run_filter(state, pod, node)
+    }
+
     /// Runs `ext` (AddPod or RemovePod) on each PreFilter plugin that did not Skip; the first
     /// failure, named after its plugin, or Success.
     fn run_pre_filter_extension(

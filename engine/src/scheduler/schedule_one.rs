@@ -91,7 +91,7 @@ pub fn find_nodes_that_fit(
         let pos = candidates[(start + k) % m];
         let node = snapshot.at(pos);
         out.processed += 1;
-        let st = profile.run_filter(state, pod, node);
+        let st = profile.run_filter_with_nominated(state, pod, node, snapshot);
         if st.is_success() {
             out.feasible.push(pos);
             if out.feasible.len() >= limit {
@@ -358,6 +358,7 @@ impl Scheduler {
         let key: CacheKey = (p.metadata.namespace.clone(), p.metadata.name.clone());
         let gone = matches!(d, Delta::Deleted(_)) || p.is_terminal();
         if gone {
+            self.snapshot.clear_nominated(&key);
             self.snapshot.remove_pod(&key);
             self.queue.delete(&key);
             self.queue.move_all_unschedulable(cx.now());
@@ -365,6 +366,7 @@ impl Scheduler {
             return;
         }
         if !p.spec.node_name.is_empty() {
+            self.snapshot.clear_nominated(&key);
             self.queue.delete(&key);
             // The bound object replaces the assumed one (its labels and status may differ).
             self.snapshot
@@ -372,6 +374,12 @@ impl Scheduler {
             return;
         }
         let assumed = self.snapshot.node_of(&key).is_some();
+        // The nominator follows status.nominatedNodeName of pods not bound or assumed yet.
+        if !assumed {
+            let nominated = &p.status.nominated_node_name;
+            self.snapshot
+                .set_nominated(Arc::new(PodInfo::new(obj.clone())), nominated);
+        }
         let Some(pi) = self.profile_for(&p.spec.scheduler_name) else {
             return;
         };
@@ -465,6 +473,8 @@ impl Scheduler {
         if let Some(node) = cycle.decision.selected.clone() {
             // Assume, then Reserve and Permit; a failure forgets the pod and backs off.
             let info = Arc::new(info);
+            // assume: DeleteNominatedPodIfExists, then count it on the node.
+            self.snapshot.clear_nominated(&key);
             self.snapshot.add_pod(info.clone(), &node);
             let profile = &self.profiles[pi];
             let mut st = profile.run_reserve(&mut cycle.state, &info, &node);
@@ -496,6 +506,11 @@ impl Scheduler {
             .unwrap_or_default();
         if let Some(r) = &nominated {
             self.preempt(pod, r, cx);
+            // AddNominatedPod at once, before the status patch comes back.
+            self.snapshot.set_nominated(
+                Arc::new(PodInfo::new(info.object().clone())),
+                &r.nominated_node,
+            );
         }
         let already = pod.condition("PodScheduled").is_some_and(|c| {
             c.status == "False" && c.reason == "Unschedulable" && c.message == msg

@@ -53,6 +53,10 @@ pub struct Snapshot {
     /// system default constraints use (helper.DefaultSelector).
     services: BTreeMap<PodKey, ObjectRef>,
     replica_sets: BTreeMap<PodKey, ObjectRef>,
+    /// Pods nominated to a node by preemption and not bound yet, by node (the queue's
+    /// PodNominator, pkg/scheduler/backend/queue/nominator.go).
+    nominated: BTreeMap<String, Vec<Arc<PodInfo>>>,
+    nominated_node: BTreeMap<PodKey, String>,
 }
 
 impl Snapshot {
@@ -133,6 +137,47 @@ impl Snapshot {
                 crate::api::Object::ReplicaSet(r) => Some(r),
                 _ => None,
             })
+    }
+
+    /// Records that `pod` is nominated to `node` (replacing an earlier nomination), or with
+    /// an empty node, that it is not nominated any more.
+    pub fn set_nominated(&mut self, pod: Arc<PodInfo>, node: &str) {
+        let key = pod.key();
+        self.clear_nominated(&key);
+        if node.is_empty() {
+            return;
+        }
+        self.nominated_node.insert(key, node.to_string());
+        self.nominated
+            .entry(node.to_string())
+            .or_default()
+            .push(pod);
+    }
+
+    /// Forgets a pod's nomination (it was bound or deleted).
+    pub fn clear_nominated(&mut self, key: &PodKey) {
+        if let Some(node) = self.nominated_node.remove(key) {
+            if let Some(list) = self.nominated.get_mut(&node) {
+                list.retain(|p| p.key() != *key);
+                if list.is_empty() {
+                    self.nominated.remove(&node);
+                }
+            }
+        }
+    }
+
+    /// Pods nominated to `node` that `pod` must leave room for: priority at least `pod`'s,
+    /// not `pod` itself (addGENominatedPods).
+    pub fn nominated_for(&self, node: &str, pod: &PodInfo) -> Vec<Arc<PodInfo>> {
+        let Some(list) = self.nominated.get(node) else {
+            return vec![];
+        };
+        let prio = pod.pod().spec.priority.unwrap_or(0);
+        let uid = &pod.pod().metadata.uid;
+        list.iter()
+            .filter(|p| p.pod().spec.priority.unwrap_or(0) >= prio && p.pod().metadata.uid != *uid)
+            .cloned()
+            .collect()
     }
 
     /// Number of nodes.

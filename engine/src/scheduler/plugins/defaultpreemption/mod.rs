@@ -189,12 +189,14 @@ impl DefaultPreemption {
     /// preempt, check the pod fits, then reprieve the most important ones while it still fits.
     /// Returns the victims (most important first), the number of PDB-violating victims (always
     /// 0: PDBs are not modelled) and the status.
+    /// `snapshot` gives the pods nominated to the node (counted by the filters).
     pub fn select_victims_on_node(
         &self,
         profile: &Profile,
         state: &mut CycleState,
         pod: &PodInfo,
         node: &mut NodeInfo,
+        snapshot: &Snapshot,
     ) -> (Vec<Arc<PodInfo>>, i64, Status) {
         let remove = |state: &mut CycleState, node: &mut NodeInfo, pi: &Arc<PodInfo>| {
             let (ns, name) = pi.key();
@@ -229,7 +231,7 @@ impl DefaultPreemption {
         if potential.is_empty() {
             return (vec![], 0, Status::unresolvable(NO_VICTIMS_REASON));
         }
-        let st = profile.run_filter(state, pod, node);
+        let st = profile.run_filter_with_nominated(state, pod, node, snapshot);
         if !st.is_success() {
             return (vec![], 0, st);
         }
@@ -241,7 +243,10 @@ impl DefaultPreemption {
             if let Err(st) = add(state, node, &pi) {
                 return (vec![], 0, st);
             }
-            if !profile.run_filter(state, pod, node).is_success() {
+            if !profile
+                .run_filter_with_nominated(state, pod, node, snapshot)
+                .is_success()
+            {
                 if let Err(st) = remove(state, node, &pi) {
                     return (vec![], 0, st);
                 }

@@ -171,6 +171,7 @@ impl DefaultPreemption {
         potential_nodes: &[&NodeInfo],
         offset: usize,
         num_candidates: usize,
+        snapshot: &Snapshot,
     ) -> DryRun {
         let mut out = DryRun::default();
         let mut non_violating = Vec::new();
@@ -180,7 +181,7 @@ impl DefaultPreemption {
             let mut node = potential_nodes[(offset + i) % n].clone();
             let mut state_copy = state.clone();
             let (victims, num_pdb_violations, mut st) =
-                self.select_victims_on_node(profile, &mut state_copy, pod, &mut node);
+                self.select_victims_on_node(profile, &mut state_copy, pod, &mut node, snapshot);
             if st.is_success() && !victims.is_empty() {
                 let list = if num_pdb_violations == 0 {
                     &mut non_violating
@@ -251,7 +252,15 @@ impl DefaultPreemption {
             DryRun::default()
         } else {
             let num = self.args.calculate_num_candidates(potential.len() as i32);
-            self.dry_run_preemption(profile, state, pod, &potential, 0, num.max(0) as usize)
+            self.dry_run_preemption(
+                profile,
+                state,
+                pod,
+                &potential,
+                0,
+                num.max(0) as usize,
+                snapshot,
+            )
         };
         if !dry.errors.is_empty() && dry.candidates.is_empty() {
             return (None, Status::new(Code::Error, vec![aggregate(&dry.errors)]));

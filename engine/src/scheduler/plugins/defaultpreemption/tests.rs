@@ -689,8 +689,15 @@ fn dry_run_preemption_table() {
             let pod = PodInfo::from_pod(pod);
             let state = pre_filtered(&prof, &pod, &snap);
             let num = args.calculate_num_candidates(node_infos.len() as i32) as usize;
-            let dry =
-                pl.dry_run_preemption(&prof, &state, &pod, &node_infos, c.offsets[cycle], num);
+            let dry = pl.dry_run_preemption(
+                &prof,
+                &state,
+                &pod,
+                &node_infos,
+                c.offsets[cycle],
+                num,
+                &Snapshot::new(),
+            );
             let mut got: Vec<(String, Vec<String>)> = dry
                 .candidates
                 .iter()
@@ -744,7 +751,15 @@ fn dry_run_preemption_without_victims_is_an_error() {
     let node_infos: Vec<&NodeInfo> = snap.list().collect();
     let pl = DefaultPreemption::default();
     // No filter plugins: the pod fits with every victim reprieved, so no victim remains.
-    let dry = pl.dry_run_preemption(&prof, &CycleState::default(), &pod, &node_infos, 0, 2);
+    let dry = pl.dry_run_preemption(
+        &prof,
+        &CycleState::default(),
+        &pod,
+        &node_infos,
+        0,
+        2,
+        &Snapshot::new(),
+    );
     assert!(dry.candidates.is_empty());
     assert_eq!(
         dry.errors,
@@ -920,7 +935,7 @@ fn select_best_candidate_table() {
         let node_infos: Vec<&NodeInfo> = snap.list().collect();
         let pl = DefaultPreemption::default();
         let num = pl.args.calculate_num_candidates(node_infos.len() as i32) as usize;
-        let dry = pl.dry_run_preemption(&prof, &state, &pod, &node_infos, 0, num);
+        let dry = pl.dry_run_preemption(&prof, &state, &pod, &node_infos, 0, num, &Snapshot::new());
         let s = select_candidate(&dry.candidates)
             .unwrap_or_else(|| panic!("{name}: expected any node in {expected:?}"));
         assert!(
@@ -1080,7 +1095,7 @@ fn custom_selection_table() {
         };
         let num = pl.args.calculate_num_candidates(node_infos.len() as i32) as usize;
         let mut candidates = pl
-            .dry_run_preemption(&prof, &state, &pod, &node_infos, 0, num)
+            .dry_run_preemption(&prof, &state, &pod, &node_infos, 0, num, &Snapshot::new())
             .candidates;
         assert_eq!(candidates.len(), expected.len(), "{name}");
         while let Some(sel) = select_candidate(&candidates).cloned() {
@@ -1136,7 +1151,7 @@ fn custom_ordering_table() {
             more_important_pod: order,
             ..Default::default()
         };
-        let dry = pl.dry_run_preemption(&prof, &state, &pod, &node_infos, 0, 1);
+        let dry = pl.dry_run_preemption(&prof, &state, &pod, &node_infos, 0, 1, &Snapshot::new());
         assert_eq!(dry.candidates.len(), 1, "{name}");
         assert_eq!(names(&dry.candidates[0].victims), expected, "{name}");
     }
