@@ -163,6 +163,7 @@ impl DefaultPreemption {
     /// DryRunPreemption, one node at a time from `offset` (wrapping): SelectVictimsOnNode on
     /// copies of each node and the cycle state, until at least one non-violating candidate is
     /// found and `num_candidates` in all. Each list keeps at most `num_candidates`.
+    #[allow(clippy::too_many_arguments)] // upstream's DryRunPreemption arguments, and the snapshot
     pub fn dry_run_preemption(
         &self,
         profile: &Profile,
