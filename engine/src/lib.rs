@@ -6,6 +6,7 @@
 //! [`report`] (summaries).
 
 pub mod api;
+pub mod bench;
 pub mod client;
 pub mod cluster;
 pub mod controllers;

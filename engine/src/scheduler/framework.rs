@@ -607,6 +607,18 @@ pub trait PreScorePlugin {
 pub trait ScorePlugin {
     fn score(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo, snapshot: &Snapshot)
         -> i64;
+    /// [`ScorePlugin::score`] of each node in order, appended to `out` (what the framework
+    /// calls; a plugin may override it to read its cycle state once, with the same scores).
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        snapshot: &Snapshot,
+        out: &mut Vec<i64>,
+    ) {
+        out.extend(nodes.iter().map(|n| self.score(state, pod, n, snapshot)));
+    }
     fn normalize(
         &self,
         _state: &CycleState,

@@ -5,7 +5,7 @@
 //! numFeasibleNodesToFind.
 
 use super::framework::{
-    Code, CycleState, NodeInfo, Plugin, PodInfo, PostFilterResult, PreFilterResult, Status,
+    Code, CycleState, FilterPlugin, NodeInfo, Plugin, PodInfo, PostFilterResult, PreFilterResult, Status,
     MAX_NODE_SCORE,
 };
 use super::registry::Registry;
@@ -213,6 +213,32 @@ impl Profile {
         Status::success()
     }
 
+    /// The Filter plugins that run this cycle (those whose PreFilter did not Skip), in order.
+    pub fn active_filters(&self, state: &CycleState) -> Vec<(&str, &dyn FilterPlugin)> {
+        self.filter
+            .iter()
+            .map(|&i| &self.plugins[i])
+            .filter(|pl| !state.skip_filter_plugins.contains(pl.name()))
+            .map(|pl| (pl.name(), pl.as_filter().expect("listed")))
+            .collect()
+    }
+
+    /// [`Profile::run_filter`] over the plugins [`Profile::active_filters`] listed.
+    pub fn run_active_filters(
+        active: &[(&str, &dyn FilterPlugin)],
+        state: &CycleState,
+        pod: &PodInfo,
+        node: &NodeInfo,
+    ) -> Status {
+        for (name, pl) in active {
+            let st = pl.filter(state, pod, node);
+            if !st.is_success() {
+                return st.with_plugin(name);
+            }
+        }
+        Status::success()
+    }
+
     /// RunPreFilterExtensionAddPod over the PreFilter plugins that ran.
     pub fn run_pre_filter_add_pod(
         &self,
@@ -322,10 +348,8 @@ impl Profile {
                 let pl = &self.plugins[i];
                 let scores = (!state.skip_score_plugins.contains(pl.name())).then(|| {
                     let sp = pl.as_score().expect("listed");
-                    let raw: Vec<i64> = nodes
-                        .iter()
-                        .map(|n| sp.score(state, pod, n, snapshot))
-                        .collect();
+                    let mut raw = Vec::with_capacity(nodes.len());
+                    sp.score_nodes(state, pod, nodes, snapshot, &mut raw);
                     let mut norm = raw.clone();
                     sp.normalize(state, pod, nodes, &mut norm);
                     debug_assert!(

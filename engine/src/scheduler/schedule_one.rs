@@ -68,8 +68,9 @@ pub fn find_nodes_that_fit(
         out.pre_filter = Some(st);
         return out;
     }
-    let mut candidates: Vec<usize> = (0..n).collect();
+    let mut candidates: Vec<usize> = Vec::new();
     if let Some(names) = &narrowed {
+        candidates = (0..n).collect();
         let reason = format!("node(s) didn't satisfy plugin(s) [{}]", by.join(" "));
         let absent = Status::unresolvable(&reason).with_plugin(&by.join(","));
         candidates.retain(|&i| {
@@ -85,13 +86,20 @@ pub fn find_nodes_that_fit(
             return out;
         }
     }
-    let m = candidates.len();
+    // Without a PreFilter result every node is a candidate, in snapshot order.
+    let all = narrowed.is_none();
+    let m = if all { n } else { candidates.len() };
     let limit = limit.unwrap_or(m).min(m);
+    let active = profile.active_filters(state);
     for k in 0..m {
-        let pos = candidates[(start + k) % m];
+        let pos = if all {
+            (start + k) % m
+        } else {
+            candidates[(start + k) % m]
+        };
         let node = snapshot.at(pos);
         out.processed += 1;
-        let st = profile.run_filter(state, pod, node);
+        let st = Profile::run_active_filters(&active, state, pod, node);
         if st.is_success() {
             out.feasible.push(pos);
             if out.feasible.len() >= limit {
@@ -223,7 +231,12 @@ pub fn schedule_pod(
             };
         }
     };
-    let (chosen, top) = select_host(&nodes, &totals, pick);
+    let ranks: Vec<u32> = filtered
+        .feasible
+        .iter()
+        .map(|&i| snapshot.name_rank(i))
+        .collect();
+    let (chosen, top) = select_host_by(&nodes, &totals, pick, |a, b| ranks[a].cmp(&ranks[b]));
     decision.selected = Some(nodes[chosen].name.clone());
     decision.top = top;
     Cycle {
@@ -239,6 +252,16 @@ pub fn select_host(
     nodes: &[&NodeInfo],
     totals: &[i64],
     pick: &mut dyn FnMut(usize) -> usize,
+) -> (usize, Vec<(String, i64)>) {
+    select_host_by(nodes, totals, pick, |a, b| nodes[a].name.cmp(&nodes[b].name))
+}
+
+/// [`select_host`] with `name_cmp(a, b)` ordering nodes `a` and `b` as their names do.
+fn select_host_by(
+    nodes: &[&NodeInfo],
+    totals: &[i64],
+    pick: &mut dyn FnMut(usize) -> usize,
+    name_cmp: impl Fn(usize, usize) -> std::cmp::Ordering,
 ) -> (usize, Vec<(String, i64)>) {
     let best = *totals.iter().max().expect("at least one node");
     let mut chosen = 0;
@@ -256,14 +279,21 @@ pub fn select_host(
     let by_rank = |&a: &usize, &b: &usize| {
         totals[b]
             .cmp(&totals[a])
-            .then_with(|| nodes[a].name.cmp(&nodes[b].name))
+            .then_with(|| name_cmp(a, b))
     };
-    let mut order: Vec<usize> = (0..nodes.len()).collect();
-    if order.len() > 3 {
-        order.select_nth_unstable_by(2, by_rank);
-        order.truncate(3);
+    // One pass keeping the best three in rank order; a node below the third by total is
+    // passed over without comparing names.
+    let mut order: Vec<usize> = Vec::with_capacity(4);
+    for i in 0..nodes.len() {
+        if order.len() == 3 && by_rank(&i, &order[2]).is_gt() {
+            continue;
+        }
+        let at = order.partition_point(|o| by_rank(o, &i).is_lt());
+        if at < 3 {
+            order.insert(at, i);
+            order.truncate(3);
+        }
     }
-    order.sort_by(by_rank);
     let top = order
         .iter()
         .map(|&i| (nodes[i].name.clone(), totals[i]))

@@ -129,6 +129,26 @@ impl ScorePlugin for TaintToleration {
         )
     }
 
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        _: &PodInfo,
+        nodes: &[&NodeInfo],
+        _: &Snapshot,
+        out: &mut Vec<i64>,
+    ) {
+        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_STATE_KEY) else {
+            out.extend(nodes.iter().map(|_| 0));
+            return;
+        };
+        out.extend(nodes.iter().map(|n| {
+            count_intolerable_taints_prefer_no_schedule(
+                &n.node.spec.taints,
+                &s.tolerations_prefer_no_schedule,
+            )
+        }));
+    }
+
     /// The default normalizer, reversed: fewer untolerated taints, higher score.
     fn normalize(&self, _: &CycleState, _: &PodInfo, _: &[&NodeInfo], scores: &mut [i64]) {
         default_normalize_score(MAX_NODE_SCORE, true, scores);
