@@ -243,11 +243,19 @@ mod tests {
     #[test]
     fn pods_beyond_capacity_are_unschedulable_and_runs_repeat() {
         let profile = Profile::default_profile();
-        let b = Bench::new(Workload::Default, 1, NODE_PODS as usize + 5, "default-scheduler");
+        let b = Bench::new(
+            Workload::Default,
+            1,
+            NODE_PODS as usize + 5,
+            "default-scheduler",
+        );
         let out = b.clone().run(&profile);
         assert_eq!((out.scheduled, out.unschedulable), (110, 5));
         assert_eq!(b.clone().run(&profile), out);
-        assert_eq!(Workload::parse("spread-affinity"), Some(Workload::SpreadAffinity));
+        assert_eq!(
+            Workload::parse("spread-affinity"),
+            Some(Workload::SpreadAffinity)
+        );
         assert_eq!(Workload::parse("nope"), None);
     }
 }

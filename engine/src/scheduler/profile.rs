@@ -5,8 +5,8 @@
 //! numFeasibleNodesToFind.
 
 use super::framework::{
-    Code, CycleState, FilterPlugin, NodeInfo, Plugin, PodInfo, PostFilterResult, PreFilterResult, Status,
-    MAX_NODE_SCORE,
+    Code, CycleState, FilterPlugin, NodeInfo, Plugin, PodInfo, PostFilterResult, PreFilterResult,
+    Status, MAX_NODE_SCORE,
 };
 use super::registry::Registry;
 use super::snapshot::Snapshot;

@@ -91,12 +91,14 @@ pub fn find_nodes_that_fit(
     let m = if all { n } else { candidates.len() };
     let limit = limit.unwrap_or(m).min(m);
     let active = profile.active_filters(state);
-    for k in 0..m {
-        let pos = if all {
-            (start + k) % m
-        } else {
-            candidates[(start + k) % m]
-        };
+    // The k-th candidate from `start`, wrapping: (start + k) % m, kept without a division.
+    let mut at = if m == 0 { 0 } else { start % m };
+    for _ in 0..m {
+        let pos = if all { at } else { candidates[at] };
+        at += 1;
+        if at == m {
+            at = 0;
+        }
         let node = snapshot.at(pos);
         out.processed += 1;
         let st = Profile::run_active_filters(&active, state, pod, node);
@@ -253,7 +255,9 @@ pub fn select_host(
     totals: &[i64],
     pick: &mut dyn FnMut(usize) -> usize,
 ) -> (usize, Vec<(String, i64)>) {
-    select_host_by(nodes, totals, pick, |a, b| nodes[a].name.cmp(&nodes[b].name))
+    select_host_by(nodes, totals, pick, |a, b| {
+        nodes[a].name.cmp(&nodes[b].name)
+    })
 }
 
 /// [`select_host`] with `name_cmp(a, b)` ordering nodes `a` and `b` as their names do.
@@ -276,11 +280,7 @@ fn select_host_by(
     }
     // The top 3 by score, then name (unique, so the order is total): picked by index so
     // only three names are cloned per pod.
-    let by_rank = |&a: &usize, &b: &usize| {
-        totals[b]
-            .cmp(&totals[a])
-            .then_with(|| name_cmp(a, b))
-    };
+    let by_rank = |&a: &usize, &b: &usize| totals[b].cmp(&totals[a]).then_with(|| name_cmp(a, b));
     // One pass keeping the best three in rank order; a node below the third by total is
     // passed over without comparing names.
     let mut order: Vec<usize> = Vec::with_capacity(4);

@@ -60,14 +60,13 @@ pub fn new(args: Option<&serde_json::Value>) -> Result<Box<dyn Plugin>, String> 
 /// resources with allocatable > 0; std = |f0 - f1| / 2 for two, the population standard
 /// deviation for more, 0 otherwise; score = int64((1 - std) x MaxNodeScore).
 pub fn balanced_resource_scorer(requested: &[i64], allocatable: &[i64]) -> i64 {
-    let fraction = |i: usize| (requested[i] as f64 / allocatable[i] as f64).min(1.0);
     if requested.len() <= 2 {
         // At most two fractions: the same arithmetic without the general bookkeeping.
         let mut f = [0.0f64; 2];
         let mut len = 0;
-        for i in 0..requested.len() {
-            if allocatable[i] != 0 {
-                f[len] = fraction(i);
+        for (&req, &alloc) in requested.iter().zip(allocatable) {
+            if alloc != 0 {
+                f[len] = (req as f64 / alloc as f64).min(1.0);
                 len += 1;
             }
         }

@@ -179,10 +179,14 @@ fn fits_plainly(req: &Resources, node: &NodeInfo) -> bool {
     let (alloc, used) = (&node.allocatable, &node.requested);
     let fits = |want: i64, cap: i64, in_use: i64| want <= 0 || want <= cap - in_use;
     req.scalar.is_empty()
-        && node.pod_count() + 1 <= alloc.pods
+        && node.pod_count() < alloc.pods
         && fits(req.milli_cpu, alloc.milli_cpu, used.milli_cpu)
         && fits(req.memory, alloc.memory, used.memory)
-        && fits(req.ephemeral_storage, alloc.ephemeral_storage, used.ephemeral_storage)
+        && fits(
+            req.ephemeral_storage,
+            alloc.ephemeral_storage,
+            used.ephemeral_storage,
+        )
 }
 
 pub fn is_extended_resource_name(name: &str) -> bool {

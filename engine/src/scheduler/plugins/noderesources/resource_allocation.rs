@@ -4,7 +4,9 @@
 
 use super::args::ResourceSpec;
 use super::requested_to_capacity_ratio::FunctionShapePoint;
-use crate::scheduler::framework::{is_scalar_resource, NodeInfo, PodInfo, Resources, MAX_NODE_SCORE};
+use crate::scheduler::framework::{
+    is_scalar_resource, NodeInfo, PodInfo, Resources, MAX_NODE_SCORE,
+};
 
 /// Which formula turns (requested, allocatable) per resource into a node score.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,7 +81,12 @@ impl ResourceAllocationScorer {
     /// `calculateResourceAllocatableRequest`: (allocatable, node requests + pod request); (0, 0)
     /// for a scalar resource the pod does not request or the node does not list.
     #[inline]
-    fn allocatable_request(&self, node: &NodeInfo, src: Source<'_>, pod_request: i64) -> (i64, i64) {
+    fn allocatable_request(
+        &self,
+        node: &NodeInfo,
+        src: Source<'_>,
+        pod_request: i64,
+    ) -> (i64, i64) {
         let requested = if self.use_requested {
             &node.requested
         } else {
@@ -155,7 +162,13 @@ impl ResourceAllocationScorer {
     /// Calls `f(j, allocatable, requested)` for each node `j`: one resource's
     /// `calculateResourceAllocatableRequest` over the nodes.
     #[inline]
-    fn column(&self, nodes: &[&NodeInfo], src: Source<'_>, pr: i64, mut f: impl FnMut(usize, i64, i64)) {
+    fn column(
+        &self,
+        nodes: &[&NodeInfo],
+        src: Source<'_>,
+        pr: i64,
+        mut f: impl FnMut(usize, i64, i64),
+    ) {
         let use_requested = self.use_requested;
         fn used_of(n: &NodeInfo, use_requested: bool) -> &Resources {
             if use_requested {
@@ -207,10 +220,13 @@ impl ResourceAllocationScorer {
                 }
             });
         }
-        out.extend(
-            sums.iter()
-                .map(|&(score, weight_sum)| if weight_sum == 0 { 0 } else { score / weight_sum }),
-        );
+        out.extend(sums.iter().map(|&(score, weight_sum)| {
+            if weight_sum == 0 {
+                0
+            } else {
+                score / weight_sum
+            }
+        }));
     }
 
     /// BalancedAllocation over the nodes for at most two resources: the fractions of the
@@ -267,11 +283,9 @@ impl ResourceAllocationScorer {
                 requested,
                 allocatable,
             ),
-            Strategy::MostAllocated => super::most_allocated::most_resource_scorer(
-                &self.resources,
-                requested,
-                allocatable,
-            ),
+            Strategy::MostAllocated => {
+                super::most_allocated::most_resource_scorer(&self.resources, requested, allocatable)
+            }
             Strategy::RequestedToCapacityRatio(shape) => {
                 super::requested_to_capacity_ratio::requested_to_capacity_ratio_scorer(
                     shape,
