@@ -568,6 +568,12 @@ pub trait PreFilterPlugin {
 /// Filter: can the pod run on this node?
 pub trait FilterPlugin {
     fn filter(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status;
+    /// Whether [`FilterPlugin::filter`] returns Success, without building the verdict: the
+    /// framework asks this first and calls `filter` for nodes that do not pass. An override
+    /// must give the same answer.
+    fn passes(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> bool {
+        self.filter(state, pod, node).is_success()
+    }
 }
 
 /// The outcome of PostFilter: the node the pod is nominated to, and the pods to evict there.

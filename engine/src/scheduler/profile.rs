@@ -223,20 +223,24 @@ impl Profile {
             .collect()
     }
 
-    /// [`Profile::run_filter`] over the plugins [`Profile::active_filters`] listed.
+    /// [`Profile::run_filter`] over the plugins [`Profile::active_filters`] listed: None when
+    /// every one passes, else the first rejection.
     pub fn run_active_filters(
         active: &[(&str, &dyn FilterPlugin)],
         state: &CycleState,
         pod: &PodInfo,
         node: &NodeInfo,
-    ) -> Status {
+    ) -> Option<Status> {
         for (name, pl) in active {
+            if pl.passes(state, pod, node) {
+                continue;
+            }
             let st = pl.filter(state, pod, node);
             if !st.is_success() {
-                return st.with_plugin(name);
+                return Some(st.with_plugin(name));
             }
         }
-        Status::success()
+        None
     }
 
     /// RunPreFilterExtensionAddPod over the PreFilter plugins that ran.
@@ -366,6 +370,38 @@ impl Profile {
                 }
             })
             .collect()
+    }
+
+    /// [`Profile::run_score`] summed: each node's total of weight x normalized score, without
+    /// keeping each plugin's scores.
+    pub fn run_score_totals(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        snapshot: &Snapshot,
+    ) -> Vec<i64> {
+        let mut totals = vec![0i64; nodes.len()];
+        let mut scores = Vec::with_capacity(nodes.len());
+        for &(i, weight) in &self.score {
+            let pl = &self.plugins[i];
+            if state.skip_score_plugins.contains(pl.name()) {
+                continue;
+            }
+            let sp = pl.as_score().expect("listed");
+            scores.clear();
+            sp.score_nodes(state, pod, nodes, snapshot, &mut scores);
+            sp.normalize(state, pod, nodes, &mut scores);
+            debug_assert!(
+                scores.iter().all(|s| (0..=MAX_NODE_SCORE).contains(s)),
+                "{} normalized out of range: {scores:?}",
+                pl.name()
+            );
+            for (t, s) in totals.iter_mut().zip(&scores) {
+                *t += weight * s;
+            }
+        }
+        totals
     }
 
     /// RunReservePluginsReserve; on a failure the ones that ran are unreserved.

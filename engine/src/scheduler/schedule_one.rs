@@ -101,14 +101,16 @@ pub fn find_nodes_that_fit(
         }
         let node = snapshot.at(pos);
         out.processed += 1;
-        let st = Profile::run_active_filters(&active, state, pod, node);
-        if st.is_success() {
-            out.feasible.push(pos);
-            if out.feasible.len() >= limit {
-                break;
+        match Profile::run_active_filters(&active, state, pod, node) {
+            None => {
+                out.feasible.push(pos);
+                if out.feasible.len() >= limit {
+                    break;
+                }
             }
-        } else {
-            out.statuses.insert(node.name.clone(), st);
+            Some(st) => {
+                out.statuses.insert(node.name.clone(), st);
+            }
         }
     }
     out
@@ -172,6 +174,24 @@ pub fn prioritize(
     Ok((scores, totals))
 }
 
+/// [`prioritize`]'s totals only.
+fn prioritize_totals(
+    profile: &Profile,
+    state: &mut CycleState,
+    pod: &PodInfo,
+    nodes: &[&NodeInfo],
+    snapshot: &Snapshot,
+) -> Result<Vec<i64>, Status> {
+    if profile.score.is_empty() {
+        return Ok(vec![1; nodes.len()]);
+    }
+    let st = profile.run_pre_score(state, pod, nodes, snapshot);
+    if !st.is_success() {
+        return Err(st);
+    }
+    Ok(profile.run_score_totals(state, pod, nodes, snapshot))
+}
+
 /// The outcome of one scheduling cycle.
 pub struct Cycle {
     pub decision: Decision,
@@ -218,8 +238,8 @@ pub fn schedule_pod(
             state,
         };
     }
-    let totals = match prioritize(profile, &mut state, pod, &nodes, snapshot) {
-        Ok((_, totals)) => totals,
+    let totals = match prioritize_totals(profile, &mut state, pod, &nodes, snapshot) {
+        Ok(totals) => totals,
         Err(st) => {
             decision.message = Some(format!(
                 "running PreScore plugin {:?}: {}",

@@ -51,6 +51,22 @@ impl FilterPlugin for NodeUnschedulable {
         }
         Status::success()
     }
+
+    fn passes(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> bool {
+        !node.node.spec.unschedulable || filter_passes(self, state, pod, node)
+    }
+}
+
+/// The full Filter's answer, out of line from the quick check.
+#[cold]
+#[inline(never)]
+fn filter_passes(
+    p: &NodeUnschedulable,
+    state: &CycleState,
+    pod: &PodInfo,
+    node: &NodeInfo,
+) -> bool {
+    p.filter(state, pod, node).is_success()
 }
 
 #[cfg(test)]

@@ -72,6 +72,12 @@ impl FilterPlugin for TaintToleration {
             ),
         }
     }
+
+    fn passes(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo) -> bool {
+        let tolerations = &pod.pod().spec.tolerations;
+        find_matching_untolerated_taint(&node.node.spec.taints, tolerations, Some(&do_not_schedule))
+            .is_none()
+    }
 }
 
 /// `getAllTolerationPreferNoSchedule`: tolerations with effect PreferNoSchedule or empty

@@ -263,6 +263,22 @@ impl FilterPlugin for Fit {
         }
         insufficient_status(insufficient)
     }
+
+    fn passes(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> bool {
+        match state.read::<PreFilterState>(PRE_FILTER_STATE_KEY) {
+            Some(PreFilterState(req)) if fits_plainly(req, node) => true,
+            _ => self.filter_passes(state, pod, node),
+        }
+    }
+}
+
+impl Fit {
+    /// The full Filter's answer, out of line from the quick check.
+    #[cold]
+    #[inline(never)]
+    fn filter_passes(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> bool {
+        self.filter(state, pod, node).is_success()
+    }
 }
 
 impl PreScorePlugin for Fit {

@@ -220,12 +220,11 @@ impl ResourceAllocationScorer {
                 }
             });
         }
-        out.extend(sums.iter().map(|&(score, weight_sum)| {
-            if weight_sum == 0 {
-                0
-            } else {
-                score / weight_sum
-            }
+        // The default weights sum to 2: divided by the constant, the same quotient sooner.
+        out.extend(sums.iter().map(|&(score, weight_sum)| match weight_sum {
+            0 => 0,
+            2 => score / 2,
+            w => score / w,
         }));
     }
 
