@@ -63,9 +63,51 @@ pub fn replicaset_flow(nodes: u32, replicas: u32) -> Scenario {
     }
 }
 
+/// One scheduler throughput case: `pods` pods of `workload` onto `nodes` nodes.
+#[derive(Clone, Copy, Debug)]
+pub struct SchedulerCase {
+    pub workload: kubesim::bench::Workload,
+    pub nodes: usize,
+    pub pods: usize,
+}
+
+/// The scheduler bench's cases: 50,000 SchedulingBasic pods onto 500, 1,000 and 5,000 nodes,
+/// and 2,000 spread-affinity pods onto the same node counts (their InterPodAffinity PreScore
+/// visits every pod already placed, so a run grows with the square of the pods).
+pub fn scheduler_cases() -> Vec<SchedulerCase> {
+    use kubesim::bench::Workload;
+    let mut cases = Vec::new();
+    for (workload, pods) in [
+        (Workload::Default, 50_000),
+        (Workload::SpreadAffinity, 2_000),
+    ] {
+        for nodes in [500, 1_000, 5_000] {
+            cases.push(SchedulerCase {
+                workload,
+                nodes,
+                pods,
+            });
+        }
+    }
+    cases
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scheduler_cases_fit_their_nodes() {
+        let cases = scheduler_cases();
+        assert_eq!(cases.len(), 6);
+        for c in cases {
+            // Every pod has a place: 110 pods a node (100m cpu, 500Mi each fit more).
+            assert!(
+                c.pods <= c.nodes * kubesim::bench::NODE_PODS as usize,
+                "{c:?}"
+            );
+        }
+    }
 
     #[test]
     fn flow_scenario_is_valid() {

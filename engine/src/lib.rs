@@ -6,6 +6,7 @@
 //! [`report`] (summaries), [`sweep`] (many seeds of one scenario).
 
 pub mod api;
+pub mod bench;
 pub mod client;
 pub mod cluster;
 pub mod controllers;

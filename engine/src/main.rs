@@ -77,6 +77,39 @@ enum Cmd {
         #[arg(short = 'o', long = "output", value_name = "SCENARIO.ron")]
         output: Option<PathBuf>,
     },
+    /// Measure throughput (exit 0, or 2 on bad input).
+    Bench {
+        #[command(subcommand)]
+        what: BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// Schedule --pods pods onto --nodes nodes one after another (filter, score, select, assume;
+    /// single thread) and print the rate as the last line, "<number> pods/s". Nodes: 32 cpu,
+    /// 128Gi, 110 pods, over 3 zones with hostname and zone labels. Pods: 100m cpu, 500Mi
+    /// (scheduler_perf's SchedulingBasic).
+    #[command(after_help = "Profiles (--profile):\n  \
+        default          SchedulingBasic: pods requesting 100m cpu and 500Mi; default plugins\n  \
+        spread-affinity  the same pods labelled color=blue, with a zone topology spread\n                   \
+        constraint (maxSkew 5, DoNotSchedule) and a preferred hostname anti-affinity\n                   \
+        (weight 1) on color=blue; default plugins")]
+    Scheduler {
+        /// Number of nodes.
+        #[arg(long, default_value_t = 5000)]
+        nodes: usize,
+        /// Number of pods to schedule.
+        #[arg(long, default_value_t = 50000)]
+        pods: usize,
+        /// A built-in profile: default or spread-affinity (see below).
+        #[arg(long, value_name = "NAME", default_value = "default")]
+        profile: String,
+        /// Schedule SchedulingBasic pods with the first profile of this
+        /// KubeSchedulerConfiguration (YAML or JSON) instead.
+        #[arg(long, value_name = "FILE", conflicts_with = "profile")]
+        scheduler_config: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -166,6 +199,56 @@ fn scheduler_profiles(config: Option<&Path>) -> Result<Vec<kubesim::scheduler::P
                 .map_err(|e| e.to_string())
         }
     }
+}
+
+/// `kubesim bench scheduler`: the rate on the last stdout line, the counts on stderr.
+fn bench_scheduler(
+    nodes: usize,
+    pods: usize,
+    profile: &str,
+    scheduler_config: Option<&Path>,
+) -> Result<(), (u8, String)> {
+    use kubesim::bench::{Bench, Workload};
+    let bad = |m: String| (2u8, m);
+    let (workload, profile) = match scheduler_config {
+        Some(path) => {
+            let mut profiles = scheduler_profiles(Some(path)).map_err(bad)?;
+            (Workload::Default, profiles.remove(0))
+        }
+        None => {
+            let w = Workload::parse(profile).ok_or_else(|| {
+                bad(format!(
+                    "--profile {profile:?}: expected one of {}",
+                    kubesim::bench::WORKLOADS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+            (w, kubesim::scheduler::Profile::default_profile())
+        }
+    };
+    if nodes == 0 || pods == 0 {
+        return Err(bad("--nodes and --pods must be positive".into()));
+    }
+    let mut bench = Bench::new(workload, nodes, pods, &profile.scheduler_name);
+    let started = Instant::now();
+    let out = bench.run(&profile);
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "profile {} ({}), {nodes} nodes: {} pods scheduled, {} unschedulable, {} nodes evaluated, \
+         {:.3}s, placements {}",
+        workload.name(),
+        profile.scheduler_name,
+        out.scheduled,
+        out.unschedulable,
+        out.evaluated,
+        secs,
+        out.digest
+    );
+    println!("{:.0} pods/s", pods as f64 / secs.max(1e-9));
+    Ok(())
 }
 
 /// `kubesim import`.
@@ -337,6 +420,21 @@ fn main() -> ExitCode {
             scheduler_config,
             format,
         } => match explain(&cluster, &pod, scheduler_config.as_deref(), format) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err((code, msg)) => {
+                eprintln!("{msg}");
+                ExitCode::from(code)
+            }
+        },
+        Cmd::Bench {
+            what:
+                BenchCmd::Scheduler {
+                    nodes,
+                    pods,
+                    profile,
+                    scheduler_config,
+                },
+        } => match bench_scheduler(nodes, pods, &profile, scheduler_config.as_deref()) {
             Ok(()) => ExitCode::SUCCESS,
             Err((code, msg)) => {
                 eprintln!("{msg}");

@@ -568,6 +568,12 @@ pub trait PreFilterPlugin {
 /// Filter: can the pod run on this node?
 pub trait FilterPlugin {
     fn filter(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status;
+    /// Whether [`FilterPlugin::filter`] returns Success, without building the verdict: the
+    /// framework asks this first and calls `filter` for nodes that do not pass. An override
+    /// must give the same answer.
+    fn passes(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> bool {
+        self.filter(state, pod, node).is_success()
+    }
 }
 
 /// The outcome of PostFilter: the node the pod is nominated to, and the pods to evict there.
@@ -607,6 +613,18 @@ pub trait PreScorePlugin {
 pub trait ScorePlugin {
     fn score(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo, snapshot: &Snapshot)
         -> i64;
+    /// [`ScorePlugin::score`] of each node in order, appended to `out` (what the framework
+    /// calls; a plugin may override it to read its cycle state once, with the same scores).
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        snapshot: &Snapshot,
+        out: &mut Vec<i64>,
+    ) {
+        out.extend(nodes.iter().map(|n| self.score(state, pod, n, snapshot)));
+    }
     fn normalize(
         &self,
         _state: &CycleState,

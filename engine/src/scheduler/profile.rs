@@ -5,7 +5,7 @@
 //! numFeasibleNodesToFind.
 
 use super::framework::{
-    Code, CycleState, NodeInfo, Plugin, PodInfo, PostFilterResult, PreFilterPlugin,
+    Code, CycleState, FilterPlugin, NodeInfo, Plugin, PodInfo, PostFilterResult, PreFilterPlugin,
     PreFilterResult, Status, MAX_NODE_SCORE,
 };
 use super::registry::Registry;
@@ -263,6 +263,36 @@ impl Profile {
         Status::success()
     }
 
+    /// The Filter plugins that run this cycle (those whose PreFilter did not Skip), in order.
+    pub fn active_filters(&self, state: &CycleState) -> Vec<(&str, &dyn FilterPlugin)> {
+        self.filter
+            .iter()
+            .map(|&i| &self.plugins[i])
+            .filter(|pl| !state.skip_filter_plugins.contains(pl.name()))
+            .map(|pl| (pl.name(), pl.as_filter().expect("listed")))
+            .collect()
+    }
+
+    /// [`Profile::run_filter`] over the plugins [`Profile::active_filters`] listed: None when
+    /// every one passes, else the first rejection.
+    pub fn run_active_filters(
+        active: &[(&str, &dyn FilterPlugin)],
+        state: &CycleState,
+        pod: &PodInfo,
+        node: &NodeInfo,
+    ) -> Option<Status> {
+        for (name, pl) in active {
+            if pl.passes(state, pod, node) {
+                continue;
+            }
+            let st = pl.filter(state, pod, node);
+            if !st.is_success() {
+                return Some(st.with_plugin(name));
+            }
+        }
+        None
+    }
+
     /// RunPreFilterExtensionAddPod over the PreFilter plugins that ran.
     pub fn run_pre_filter_add_pod(
         &self,
@@ -346,10 +376,8 @@ impl Profile {
                 let pl = &self.plugins[i];
                 let scores = (!state.skip_score_plugins.contains(pl.name())).then(|| {
                     let sp = pl.as_score().expect("listed");
-                    let raw: Vec<i64> = nodes
-                        .iter()
-                        .map(|n| sp.score(state, pod, n, snapshot))
-                        .collect();
+                    let mut raw = Vec::with_capacity(nodes.len());
+                    sp.score_nodes(state, pod, nodes, snapshot, &mut raw);
                     let mut norm = raw.clone();
                     sp.normalize(state, pod, nodes, &mut norm);
                     debug_assert!(
@@ -366,6 +394,38 @@ impl Profile {
                 }
             })
             .collect()
+    }
+
+    /// [`Profile::run_score`] summed: each node's total of weight x normalized score, without
+    /// keeping each plugin's scores.
+    pub fn run_score_totals(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        snapshot: &Snapshot,
+    ) -> Vec<i64> {
+        let mut totals = vec![0i64; nodes.len()];
+        let mut scores = Vec::with_capacity(nodes.len());
+        for &(i, weight) in &self.score {
+            let pl = &self.plugins[i];
+            if state.skip_score_plugins.contains(pl.name()) {
+                continue;
+            }
+            let sp = pl.as_score().expect("listed");
+            scores.clear();
+            sp.score_nodes(state, pod, nodes, snapshot, &mut scores);
+            sp.normalize(state, pod, nodes, &mut scores);
+            debug_assert!(
+                scores.iter().all(|s| (0..=MAX_NODE_SCORE).contains(s)),
+                "{} normalized out of range: {scores:?}",
+                pl.name()
+            );
+            for (t, s) in totals.iter_mut().zip(&scores) {
+                *t += weight * s;
+            }
+        }
+        totals
     }
 
     /// RunReservePluginsReserve; on a failure the ones that ran are unreserved.

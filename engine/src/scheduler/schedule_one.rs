@@ -68,8 +68,9 @@ pub fn find_nodes_that_fit(
         out.pre_filter = Some(st);
         return out;
     }
-    let mut candidates: Vec<usize> = (0..n).collect();
+    let mut candidates: Vec<usize> = Vec::new();
     if let Some(names) = &narrowed {
+        candidates = (0..n).collect();
         let reason = format!("node(s) didn't satisfy plugin(s) [{}]", by.join(" "));
         let absent = Status::unresolvable(&reason).with_plugin(&by.join(","));
         candidates.retain(|&i| {
@@ -85,20 +86,38 @@ pub fn find_nodes_that_fit(
             return out;
         }
     }
-    let m = candidates.len();
+    // Without a PreFilter result every node is a candidate, in snapshot order.
+    let all = narrowed.is_none();
+    let m = if all { n } else { candidates.len() };
     let limit = limit.unwrap_or(m).min(m);
-    for k in 0..m {
-        let pos = candidates[(start + k) % m];
+    let active = profile.active_filters(state);
+    // The k-th candidate from `start`, wrapping: (start + k) % m, kept without a division.
+    let mut at = if m == 0 { 0 } else { start % m };
+    for _ in 0..m {
+        let pos = if all { at } else { candidates[at] };
+        at += 1;
+        if at == m {
+            at = 0;
+        }
         let node = snapshot.at(pos);
         out.processed += 1;
-        let st = profile.run_filter_with_nominated(state, pod, node, snapshot);
-        if st.is_success() {
-            out.feasible.push(pos);
-            if out.feasible.len() >= limit {
-                break;
-            }
+        // Nodes with nominated pods take the slower path that counts them.
+        let verdict = if snapshot.has_nominated(&node.name) {
+            let st = profile.run_filter_with_nominated(state, pod, node, snapshot);
+            (!st.is_success()).then_some(st)
         } else {
-            out.statuses.insert(node.name.clone(), st);
+            Profile::run_active_filters(&active, state, pod, node)
+        };
+        match verdict {
+            None => {
+                out.feasible.push(pos);
+                if out.feasible.len() >= limit {
+                    break;
+                }
+            }
+            Some(st) => {
+                out.statuses.insert(node.name.clone(), st);
+            }
         }
     }
     out
@@ -162,6 +181,24 @@ pub fn prioritize(
     Ok((scores, totals))
 }
 
+/// [`prioritize`]'s totals only.
+fn prioritize_totals(
+    profile: &Profile,
+    state: &mut CycleState,
+    pod: &PodInfo,
+    nodes: &[&NodeInfo],
+    snapshot: &Snapshot,
+) -> Result<Vec<i64>, Status> {
+    if profile.score.is_empty() {
+        return Ok(vec![1; nodes.len()]);
+    }
+    let st = profile.run_pre_score(state, pod, nodes, snapshot);
+    if !st.is_success() {
+        return Err(st);
+    }
+    Ok(profile.run_score_totals(state, pod, nodes, snapshot))
+}
+
 /// The outcome of one scheduling cycle.
 pub struct Cycle {
     pub decision: Decision,
@@ -208,8 +245,8 @@ pub fn schedule_pod(
             state,
         };
     }
-    let totals = match prioritize(profile, &mut state, pod, &nodes, snapshot) {
-        Ok((_, totals)) => totals,
+    let totals = match prioritize_totals(profile, &mut state, pod, &nodes, snapshot) {
+        Ok(totals) => totals,
         Err(st) => {
             decision.message = Some(format!(
                 "running PreScore plugin {:?}: {}",
@@ -223,7 +260,12 @@ pub fn schedule_pod(
             };
         }
     };
-    let (chosen, top) = select_host(&nodes, &totals, pick);
+    let ranks: Vec<u32> = filtered
+        .feasible
+        .iter()
+        .map(|&i| snapshot.name_rank(i))
+        .collect();
+    let (chosen, top) = select_host_by(&nodes, &totals, pick, |a, b| ranks[a].cmp(&ranks[b]));
     decision.selected = Some(nodes[chosen].name.clone());
     decision.top = top;
     Cycle {
@@ -240,6 +282,18 @@ pub fn select_host(
     totals: &[i64],
     pick: &mut dyn FnMut(usize) -> usize,
 ) -> (usize, Vec<(String, i64)>) {
+    select_host_by(nodes, totals, pick, |a, b| {
+        nodes[a].name.cmp(&nodes[b].name)
+    })
+}
+
+/// [`select_host`] with `name_cmp(a, b)` ordering nodes `a` and `b` as their names do.
+fn select_host_by(
+    nodes: &[&NodeInfo],
+    totals: &[i64],
+    pick: &mut dyn FnMut(usize) -> usize,
+    name_cmp: impl Fn(usize, usize) -> std::cmp::Ordering,
+) -> (usize, Vec<(String, i64)>) {
     let best = *totals.iter().max().expect("at least one node");
     let mut chosen = 0;
     let mut ties = 0;
@@ -253,17 +307,20 @@ pub fn select_host(
     }
     // The top 3 by score, then name (unique, so the order is total): picked by index so
     // only three names are cloned per pod.
-    let by_rank = |&a: &usize, &b: &usize| {
-        totals[b]
-            .cmp(&totals[a])
-            .then_with(|| nodes[a].name.cmp(&nodes[b].name))
-    };
-    let mut order: Vec<usize> = (0..nodes.len()).collect();
-    if order.len() > 3 {
-        order.select_nth_unstable_by(2, by_rank);
-        order.truncate(3);
+    let by_rank = |&a: &usize, &b: &usize| totals[b].cmp(&totals[a]).then_with(|| name_cmp(a, b));
+    // One pass keeping the best three in rank order; a node below the third by total is
+    // passed over without comparing names.
+    let mut order: Vec<usize> = Vec::with_capacity(4);
+    for i in 0..nodes.len() {
+        if order.len() == 3 && by_rank(&i, &order[2]).is_gt() {
+            continue;
+        }
+        let at = order.partition_point(|o| by_rank(o, &i).is_lt());
+        if at < 3 {
+            order.insert(at, i);
+            order.truncate(3);
+        }
     }
-    order.sort_by(by_rank);
     let top = order
         .iter()
         .map(|&i| (nodes[i].name.clone(), totals[i]))

@@ -35,10 +35,14 @@ pub fn zone_key(node: &Node) -> String {
 pub struct Snapshot {
     nodes: Vec<NodeInfo>,
     index: BTreeMap<String, usize>,
-    /// Zones in order of first appearance, each with its node names in order of addition.
-    tree: Vec<(String, Vec<String>)>,
+    /// Zones in order of first appearance, each with its nodes (storage indices) in order of
+    /// addition.
+    tree: Vec<(String, Vec<usize>)>,
     /// Storage indices in node-tree order (round-robin over zones).
     order: Vec<usize>,
+    /// Each node's position in name order, by storage index; computed when first asked for
+    /// after a node was added or removed.
+    name_rank: std::cell::OnceCell<Vec<u32>>,
     /// Normalized image name -> number of nodes that have it.
     image_nodes: BTreeMap<String, usize>,
     /// Pod -> the node it is bound or assumed to.
@@ -166,6 +170,11 @@ impl Snapshot {
         }
     }
 
+    /// Whether any pod is nominated to `node`.
+    pub fn has_nominated(&self, node: &str) -> bool {
+        self.nominated.contains_key(node)
+    }
+
     /// Pods nominated to `node` that `pod` must leave room for: priority at least `pod`'s,
     /// not `pod` itself (addGENominatedPods).
     pub fn nominated_for(&self, node: &str, pod: &PodInfo) -> Vec<Arc<PodInfo>> {
@@ -223,13 +232,27 @@ impl Snapshot {
         self.placed.get(key).map(String::as_str)
     }
 
+    /// The position in name order of the node at node-tree position `i`: comparing ranks
+    /// compares names.
+    pub fn name_rank(&self, i: usize) -> u32 {
+        let ranks = self.name_rank.get_or_init(|| {
+            let mut ranks = vec![0; self.nodes.len()];
+            for (rank, &n) in self.index.values().enumerate() {
+                ranks[n] = rank as u32;
+            }
+            ranks
+        });
+        ranks[self.order[i]]
+    }
+
     fn rebuild_order(&mut self) {
+        self.name_rank.take();
         self.order.clear();
         let longest = self.tree.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
         for i in 0..longest {
-            for (_, names) in &self.tree {
-                if let Some(n) = names.get(i) {
-                    self.order.push(self.index[n]);
+            for (_, nodes) in &self.tree {
+                if let Some(&n) = nodes.get(i) {
+                    self.order.push(n);
                 }
             }
         }
@@ -245,19 +268,19 @@ impl Snapshot {
         }
     }
 
-    fn tree_remove(&mut self, zone: &str, name: &str) {
+    fn tree_remove(&mut self, zone: &str, node: usize) {
         if let Some(z) = self.tree.iter().position(|(k, _)| k == zone) {
-            self.tree[z].1.retain(|n| n != name);
+            self.tree[z].1.retain(|&n| n != node);
             if self.tree[z].1.is_empty() {
                 self.tree.remove(z);
             }
         }
     }
 
-    fn tree_add(&mut self, zone: String, name: String) {
+    fn tree_add(&mut self, zone: String, node: usize) {
         match self.tree.iter_mut().find(|(k, _)| *k == zone) {
-            Some((_, names)) => names.push(name),
-            None => self.tree.push((zone, vec![name])),
+            Some((_, nodes)) => nodes.push(node),
+            None => self.tree.push((zone, vec![node])),
         }
     }
 
@@ -272,8 +295,8 @@ impl Snapshot {
                 self.nodes[i].set_node(node);
                 self.count_images(i, 1);
                 if old_zone != zone {
-                    self.tree_remove(&old_zone, &name);
-                    self.tree_add(zone, name);
+                    self.tree_remove(&old_zone, i);
+                    self.tree_add(zone, i);
                     self.rebuild_order();
                 }
             }
@@ -287,7 +310,7 @@ impl Snapshot {
                 self.nodes.push(info);
                 self.count_images(i, 1);
                 self.track_affinity(&name);
-                self.tree_add(zone, name);
+                self.tree_add(zone, i);
                 self.rebuild_order();
             }
         }
@@ -299,16 +322,23 @@ impl Snapshot {
             return;
         };
         self.count_images(i, -1);
+        self.tree_remove(&zone_key(&self.nodes[i].node), i);
+        let last = self.nodes.len() - 1;
         let info = self.nodes.swap_remove(i);
         if i < self.nodes.len() {
             self.index.insert(self.nodes[i].name.clone(), i);
+            // The last node moved to position i.
+            for (_, nodes) in &mut self.tree {
+                for n in nodes.iter_mut().filter(|n| **n == last) {
+                    *n = i;
+                }
+            }
         }
         if !info.pods.is_empty() {
             self.orphans.insert(name.to_string(), info.pods.clone());
         }
         self.affinity_nodes.remove(name);
         self.anti_affinity_nodes.remove(name);
-        self.tree_remove(&zone_key(&info.node), name);
         self.rebuild_order();
     }
 

@@ -60,6 +60,9 @@ fn scaled_image_score(size: i64, num_nodes: usize, total_num_nodes: usize) -> i6
 /// `sumImageScores`: the scaled scores of the node's images that the pod's init containers
 /// and containers use (an image used twice counts twice).
 fn sum_image_scores(node: &NodeInfo, pod: &Pod, snapshot: &Snapshot) -> i64 {
+    if node.images.is_empty() {
+        return 0;
+    }
     let total = snapshot.len();
     pod.spec
         .init_containers
@@ -85,6 +88,27 @@ impl ScorePlugin for ImageLocality {
             sum,
             pod.spec.init_containers.len() + pod.spec.containers.len(),
         )
+    }
+
+    fn score_nodes(
+        &self,
+        _: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        snapshot: &Snapshot,
+        out: &mut Vec<i64>,
+    ) {
+        let pod = pod.pod();
+        let containers = pod.spec.init_containers.len() + pod.spec.containers.len();
+        // A node without images sums to 0.
+        let without_images = calculate_priority(0, containers);
+        out.extend(nodes.iter().map(|n| {
+            if n.images.is_empty() {
+                without_images
+            } else {
+                calculate_priority(sum_image_scores(n, pod, snapshot), containers)
+            }
+        }));
     }
 }
 

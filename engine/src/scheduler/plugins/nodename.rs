@@ -40,6 +40,10 @@ impl FilterPlugin for NodeName {
         }
         Status::success()
     }
+
+    fn passes(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo) -> bool {
+        fits(pod.pod(), node)
+    }
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@ pub fn new(args: Option<&serde_json::Value>) -> Result<Box<dyn Plugin>, String> 
 
 impl FilterPlugin for NodeUnschedulable {
     fn filter(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo) -> Status {
+        if !node.node.spec.unschedulable {
+            return Status::success();
+        }
         let unschedulable_taint = Taint {
             key: TAINT_NODE_UNSCHEDULABLE.into(),
             value: String::new(),
@@ -43,11 +46,27 @@ impl FilterPlugin for NodeUnschedulable {
         };
         let tolerates =
             tolerations_tolerate_taint(&pod.pod().spec.tolerations, &unschedulable_taint);
-        if node.node.spec.unschedulable && !tolerates {
+        if !tolerates {
             return Status::unresolvable(ERR_REASON_UNSCHEDULABLE);
         }
         Status::success()
     }
+
+    fn passes(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> bool {
+        !node.node.spec.unschedulable || filter_passes(self, state, pod, node)
+    }
+}
+
+/// The full Filter's answer, out of line from the quick check.
+#[cold]
+#[inline(never)]
+fn filter_passes(
+    p: &NodeUnschedulable,
+    state: &CycleState,
+    pod: &PodInfo,
+    node: &NodeInfo,
+) -> bool {
+    p.filter(state, pod, node).is_success()
 }
 
 #[cfg(test)]

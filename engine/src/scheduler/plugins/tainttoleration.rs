@@ -72,6 +72,12 @@ impl FilterPlugin for TaintToleration {
             ),
         }
     }
+
+    fn passes(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo) -> bool {
+        let tolerations = &pod.pod().spec.tolerations;
+        find_matching_untolerated_taint(&node.node.spec.taints, tolerations, Some(&do_not_schedule))
+            .is_none()
+    }
 }
 
 /// `getAllTolerationPreferNoSchedule`: tolerations with effect PreferNoSchedule or empty
@@ -127,6 +133,26 @@ impl ScorePlugin for TaintToleration {
             &node.node.spec.taints,
             &s.tolerations_prefer_no_schedule,
         )
+    }
+
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        _: &PodInfo,
+        nodes: &[&NodeInfo],
+        _: &Snapshot,
+        out: &mut Vec<i64>,
+    ) {
+        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_STATE_KEY) else {
+            out.extend(nodes.iter().map(|_| 0));
+            return;
+        };
+        out.extend(nodes.iter().map(|n| {
+            count_intolerable_taints_prefer_no_schedule(
+                &n.node.spec.taints,
+                &s.tolerations_prefer_no_schedule,
+            )
+        }));
     }
 
     /// The default normalizer, reversed: fewer untolerated taints, higher score.

@@ -37,10 +37,16 @@ fn process_term(
 ) {
     if term.matches(pod) {
         if let Some(tv) = node.metadata.labels.get(term.topology_key.as_ref()) {
-            *m.entry(term.topology_key.to_string())
-                .or_default()
-                .entry(tv.clone())
-                .or_default() += i64::from(weight * multiplier);
+            // Looked up before inserting, so keys are copied only when new.
+            let key: &str = term.topology_key.as_ref();
+            if !m.contains_key(key) {
+                m.insert(key.to_string(), BTreeMap::new());
+            }
+            let values = m.get_mut(key).expect("inserted");
+            if !values.contains_key(tv) {
+                values.insert(tv.clone(), 0);
+            }
+            *values.get_mut(tv).expect("inserted") += i64::from(weight * multiplier);
         }
     }
 }
@@ -82,14 +88,15 @@ impl InterPodAffinity {
                 process_term(m, &t, w, incoming, node, 1);
             }
         }
-        process_terms(m, &preferred_affinity_terms(existing), incoming, node, 1);
-        process_terms(
-            m,
-            &preferred_anti_affinity_terms(existing),
-            incoming,
-            node,
-            -1,
-        );
+        // The existing pod's preferred terms, without collecting them (most pods have none).
+        if let Some(a) = &existing.spec.affinity {
+            for (terms, multiplier) in [(&a.pod_affinity, 1), (&a.pod_anti_affinity, -1)] {
+                for t in terms.iter().flat_map(|pa| &pa.preferred) {
+                    let term = AffinityTerm::new(existing, &t.pod_affinity_term);
+                    process_term(m, &term, t.weight, incoming, node, multiplier);
+                }
+            }
+        }
     }
 }
 

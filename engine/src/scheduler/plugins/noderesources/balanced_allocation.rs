@@ -60,7 +60,27 @@ pub fn new(args: Option<&serde_json::Value>) -> Result<Box<dyn Plugin>, String> 
 /// resources with allocatable > 0; std = |f0 - f1| / 2 for two, the population standard
 /// deviation for more, 0 otherwise; score = int64((1 - std) x MaxNodeScore).
 pub fn balanced_resource_scorer(requested: &[i64], allocatable: &[i64]) -> i64 {
-    let mut fractions: Vec<f64> = Vec::with_capacity(requested.len());
+    if requested.len() <= 2 {
+        // At most two fractions: the same arithmetic without the general bookkeeping.
+        let mut f = [0.0f64; 2];
+        let mut len = 0;
+        for (&req, &alloc) in requested.iter().zip(allocatable) {
+            if alloc != 0 {
+                f[len] = (req as f64 / alloc as f64).min(1.0);
+                len += 1;
+            }
+        }
+        let std = if len == 2 {
+            ((f[0] - f[1]) / 2.0).abs()
+        } else {
+            0.0
+        };
+        return ((1.0 - std) * MAX_NODE_SCORE as f64) as i64;
+    }
+    // On the stack for up to 8 resources.
+    let mut buf = [0.0f64; 8];
+    let mut heap = Vec::new();
+    let mut len = 0;
     let mut total = 0.0f64;
     for i in 0..requested.len() {
         if allocatable[i] == 0 {
@@ -71,8 +91,17 @@ pub fn balanced_resource_scorer(requested: &[i64], allocatable: &[i64]) -> i64 {
             f = 1.0;
         }
         total += f;
-        fractions.push(f);
+        if len < buf.len() {
+            buf[len] = f;
+        } else {
+            if heap.is_empty() {
+                heap.extend_from_slice(&buf);
+            }
+            heap.push(f);
+        }
+        len += 1;
     }
+    let fractions: &[f64] = if len <= buf.len() { &buf[..len] } else { &heap };
     let mut std = 0.0f64;
     if fractions.len() == 2 {
         std = ((fractions[0] - fractions[1]) / 2.0).abs();
@@ -80,7 +109,7 @@ pub fn balanced_resource_scorer(requested: &[i64], allocatable: &[i64]) -> i64 {
         let n = fractions.len() as f64;
         let mean = total / n;
         let mut sum = 0.0f64;
-        for f in &fractions {
+        for f in fractions {
             sum += (f - mean) * (f - mean);
         }
         std = (sum / n).sqrt();
@@ -129,6 +158,25 @@ impl ScorePlugin for BalancedAllocation {
             return 0;
         }
         self.scorer.score(node, &reqs)
+    }
+
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        _: &Snapshot,
+        out: &mut Vec<i64>,
+    ) {
+        if let Some(PreScoreState(reqs)) = state.read::<PreScoreState>(PRE_SCORE_STATE_KEY) {
+            return self.scorer.score_nodes(nodes, reqs, out);
+        }
+        let reqs = self.scorer.pod_requests(pod);
+        if ResourceAllocationScorer::is_best_effort(&reqs) {
+            out.extend(nodes.iter().map(|_| 0));
+            return;
+        }
+        self.scorer.score_nodes(nodes, &reqs, out)
     }
 }
 

@@ -172,6 +172,23 @@ pub fn fits_request_ignoring(
 
 /// `v1helper.IsExtendedResourceName`: domain-qualified, outside `kubernetes.io`, not a quota
 /// `requests.` name, and a valid label key once prefixed with `requests.`.
+/// A quick yes for [`fits_request_ignoring`] finding nothing insufficient: room for one more
+/// pod and for each of cpu, memory and ephemeral storage, and no scalar resources requested.
+/// False means "check fully", not "does not fit".
+fn fits_plainly(req: &Resources, node: &NodeInfo) -> bool {
+    let (alloc, used) = (&node.allocatable, &node.requested);
+    let fits = |want: i64, cap: i64, in_use: i64| want <= 0 || want <= cap - in_use;
+    req.scalar.is_empty()
+        && node.pod_count() < alloc.pods
+        && fits(req.milli_cpu, alloc.milli_cpu, used.milli_cpu)
+        && fits(req.memory, alloc.memory, used.memory)
+        && fits(
+            req.ephemeral_storage,
+            alloc.ephemeral_storage,
+            used.ephemeral_storage,
+        )
+}
+
 pub fn is_extended_resource_name(name: &str) -> bool {
     let native = !name.contains('/') || name.contains("kubernetes.io/");
     if native || name.starts_with("requests.") {
@@ -232,6 +249,9 @@ impl FilterPlugin for Fit {
                 )],
             );
         };
+        if fits_plainly(req, node) {
+            return Status::success();
+        }
         let insufficient = fits_request_ignoring(
             req,
             node,
@@ -242,6 +262,22 @@ impl FilterPlugin for Fit {
             return Status::success();
         }
         insufficient_status(insufficient)
+    }
+
+    fn passes(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> bool {
+        match state.read::<PreFilterState>(PRE_FILTER_STATE_KEY) {
+            Some(PreFilterState(req)) if fits_plainly(req, node) => true,
+            _ => self.filter_passes(state, pod, node),
+        }
+    }
+}
+
+impl Fit {
+    /// The full Filter's answer, out of line from the quick check.
+    #[cold]
+    #[inline(never)]
+    fn filter_passes(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo) -> bool {
+        self.filter(state, pod, node).is_success()
     }
 }
 
@@ -268,6 +304,22 @@ impl ScorePlugin for Fit {
         match state.read::<PreScoreState>(PRE_SCORE_STATE_KEY) {
             Some(PreScoreState(reqs)) => self.scorer.score(node, reqs),
             None => self.scorer.score(node, &self.scorer.pod_requests(pod)),
+        }
+    }
+
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        _: &Snapshot,
+        out: &mut Vec<i64>,
+    ) {
+        match state.read::<PreScoreState>(PRE_SCORE_STATE_KEY) {
+            Some(PreScoreState(reqs)) => self.scorer.score_nodes(nodes, reqs, out),
+            None => self
+                .scorer
+                .score_nodes(nodes, &self.scorer.pod_requests(pod), out),
         }
     }
 }

@@ -181,13 +181,19 @@ impl PodTopologySpread {
                 if !c.match_node_inclusion_policies(pod, node) {
                     continue;
                 }
-                let value = node.metadata.labels[&c.topology_key].clone();
+                let value = &node.metadata.labels[&c.topology_key];
                 let count = count_pods_match_selector(
                     &node_info.pods,
                     &c.selector,
                     &pod.metadata.namespace,
                 );
-                *tp[i].entry(value).or_insert(0) += count;
+                // Looked up first: the value is copied only when new.
+                match tp[i].get_mut(value) {
+                    Some(n) => *n += count,
+                    None => {
+                        tp[i].insert(value.clone(), count);
+                    }
+                }
             }
         }
         let critical_paths = tp
