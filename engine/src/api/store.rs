@@ -196,8 +196,8 @@ impl Store {
             .history
             .front()
             .map_or(self.revision + 1, |e| e.revision);
-        let skip = (rev + 1).saturating_sub(first) as usize;
-        Ok(self.history.iter().skip(skip))
+        let skip = ((rev + 1).saturating_sub(first) as usize).min(self.history.len());
+        Ok(self.history.range(skip..))
     }
 
     /// Drops history at or below `rev` (etcd compaction).
