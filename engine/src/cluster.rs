@@ -1,6 +1,7 @@
 //! Assembles the actors of a cluster from a scenario and runs it, checking expectations and
 //! injecting faults on the way. The one place that knows every actor.
 
+use crate::api::store::{EventType, StoreEvent};
 use crate::api::{ApiServer, ApiServerConfig, Kind, Msg, Node, Object, Quantity, Store};
 use crate::client::{ApiClient, CommandError, Kubectl, RateLimit};
 use crate::controllers::daemonset::{DaemonSetConfig, DaemonSetController};
@@ -504,17 +505,177 @@ fn zone_name(key: &str) -> String {
     key.rsplit(":\0:").next().unwrap_or(key).to_string()
 }
 
+/// The running value of a watched (`by` or `always`) expectation, kept current from the
+/// store's history instead of recounted after every instant with a write.
+enum Tally {
+    /// A pod count: the owner uids it was counted with and the count.
+    Pods {
+        owners: Option<Vec<String>>,
+        count: u32,
+    },
+    /// A node count.
+    Nodes { count: u32 },
+    /// Anything else (a rollout): evaluated again when an object of these kinds was written.
+    Other {
+        kinds: Vec<Kind>,
+        value: (bool, u32),
+    },
+}
+
+/// The kinds whose writes can change which pods count as `owner`'s: the owner's kind and, for
+/// a Deployment, its ReplicaSets.
+fn owner_kinds(e: &Expectation) -> Vec<Kind> {
+    let pc = e.pod_count();
+    let Some(kind) = pc.owner.as_ref().and_then(|o| Kind::parse(&o.value.kind)) else {
+        return Vec::new();
+    };
+    match kind {
+        Kind::Deployment => vec![Kind::Deployment, Kind::ReplicaSet],
+        k => vec![k],
+    }
+}
+
+impl Tally {
+    /// Counts from scratch.
+    fn new(e: &Expectation, store: &Store) -> Tally {
+        if e.rollout.is_some() {
+            return Tally::Other {
+                kinds: vec![Kind::Deployment],
+                value: e.evaluate(store),
+            };
+        }
+        if let Some(nc) = &e.nodes {
+            return Tally::Nodes {
+                count: nc.count(store),
+            };
+        }
+        let pc = e.pod_count();
+        Tally::Pods {
+            owners: pc.owner_uids(store),
+            count: pc.count(store),
+        }
+    }
+
+    /// Brings the tally up to date with `events` (every write since it was last current), the
+    /// store being the state after them.
+    fn update<'a>(
+        &mut self,
+        e: &Expectation,
+        events: impl Iterator<Item = &'a StoreEvent>,
+        store: &Store,
+    ) {
+        let add = |count: &mut u32, before: bool, now: bool| match (before, now) {
+            (false, true) => *count += 1,
+            (true, false) => *count -= 1,
+            _ => {}
+        };
+        match self {
+            Tally::Pods { owners, count } => {
+                let pc = e.pod_count();
+                let kinds = owner_kinds(e);
+                let mut owners_touched = false;
+                let matches = |o: &Object| match o {
+                    Object::Pod(p) => pc.matches(p, owners.as_deref()),
+                    _ => false,
+                };
+                for ev in events {
+                    let kind = ev.object.kind();
+                    if kind == Kind::Pod {
+                        let now = ev.type_ != EventType::Deleted && matches(&ev.object);
+                        let before = ev.prev.as_ref().is_some_and(|p| matches(p));
+                        add(count, before, now);
+                    } else if kinds.contains(&kind) {
+                        owners_touched = true;
+                    }
+                }
+                if owners_touched {
+                    let fresh = pc.owner_uids(store);
+                    if fresh != *owners {
+                        *owners = fresh;
+                        *count = pc.count(store);
+                    }
+                }
+            }
+            Tally::Nodes { count } => {
+                let Some(nc) = &e.nodes else { return };
+                let matches = |o: &Object| matches!(o, Object::Node(n) if nc.matches(n));
+                for ev in events.filter(|ev| ev.object.kind() == Kind::Node) {
+                    let now = ev.type_ != EventType::Deleted && matches(&ev.object);
+                    let before = ev.prev.as_ref().is_some_and(|p| matches(p));
+                    add(count, before, now);
+                }
+            }
+            Tally::Other { kinds, value } => {
+                let mut events = events;
+                if events.any(|ev| kinds.contains(&ev.object.kind())) {
+                    *value = e.evaluate(store);
+                }
+            }
+        }
+    }
+
+    /// (holds, observed), as `Expectation::evaluate` would say.
+    fn value(&self, e: &Expectation) -> (bool, u32) {
+        match self {
+            Tally::Pods { count, .. } => (e.pod_count().holds(*count), *count),
+            Tally::Nodes { count } => {
+                let nc = e.nodes.as_ref().expect("a node tally counts nodes");
+                let holds = nc.count.is_none_or(|c| *count == c)
+                    && nc.at_least.is_none_or(|c| *count >= c)
+                    && nc.at_most.is_none_or(|c| *count <= c);
+                (holds, *count)
+            }
+            Tally::Other { value, .. } => *value,
+        }
+    }
+}
+
 /// Tracks expectations through a run.
 struct Checker {
     exps: Vec<Expectation>,
     out: Vec<Outcome>,
     end: SimTime,
+    /// Running values of the watched expectations, current to store revision `rev`.
+    tallies: Vec<Option<Tally>>,
+    rev: u64,
 }
 
 impl Checker {
     fn new(exps: Vec<Expectation>, end: SimTime) -> Self {
         let out = vec![Outcome::NotReached; exps.len()];
-        Checker { exps, out, end }
+        let tallies = exps.iter().map(|_| None).collect();
+        Checker {
+            exps,
+            out,
+            end,
+            tallies,
+            rev: 0,
+        }
+    }
+
+    /// Expectation `i` evaluated on the store now, from its tally (made on first use).
+    fn evaluate(&mut self, i: usize, store: &Store) -> (bool, u32) {
+        let e = &self.exps[i];
+        self.tallies[i]
+            .get_or_insert_with(|| Tally::new(e, store))
+            .value(e)
+    }
+
+    /// Brings every tally up to the store's current revision; starts them over if the
+    /// history they need was compacted.
+    fn catch_up(&mut self, store: &Store) {
+        if store.revision() == self.rev {
+            return;
+        }
+        let fresh = store.events_since(self.rev).is_err();
+        for (i, t) in self.tallies.iter_mut().enumerate() {
+            let Some(tally) = t else { continue };
+            match store.events_since(self.rev) {
+                Ok(events) if !fresh => tally.update(&self.exps[i], events, store),
+                _ => *t = None,
+            }
+        }
+        self.rev = store.revision();
     }
 
     /// Times at which something must be checked.
@@ -541,21 +702,24 @@ impl Checker {
 
     /// After writes at `now`: a `by` that holds passes; an `always` that breaks fails.
     fn observe(&mut self, store: &Store, now: SimTime) {
-        for (e, o) in self.exps.iter().zip(self.out.iter_mut()) {
-            if *o != Outcome::NotReached {
+        self.catch_up(store);
+        for i in 0..self.exps.len() {
+            if self.out[i] != Outcome::NotReached {
+                self.tallies[i] = None;
                 continue;
             }
+            let e = &self.exps[i];
             if let Some(w) = e.window() {
                 let active = w.from <= now && w.until.is_none_or(|u| now <= u);
                 if active {
-                    if let (false, observed) = e.evaluate(store) {
-                        *o = Outcome::Fail { at: now, observed };
+                    if let (false, observed) = self.evaluate(i, store) {
+                        self.out[i] = Outcome::Fail { at: now, observed };
                     }
                 }
             } else if let When::By(t) = e.when() {
                 if now <= t {
-                    if let (true, observed) = e.evaluate(store) {
-                        *o = Outcome::Pass { at: now, observed };
+                    if let (true, observed) = self.evaluate(i, store) {
+                        self.out[i] = Outcome::Pass { at: now, observed };
                     }
                 }
             }

@@ -382,6 +382,22 @@ fn sweep(args: SweepArgs) -> Result<bool, String> {
     Ok(agg.all_passed())
 }
 
+/// `peak memory: N MiB`: the process's peak resident set (VmHWM of /proc/self/status, Linux
+/// only), which varies from run to run like the wall time.
+fn peak_memory_line() -> String {
+    let kib = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        });
+    match kib {
+        Some(k) => format!("peak memory: {} MiB", k / 1024),
+        None => "peak memory: unavailable (needs /proc/self/status, Linux)".into(),
+    }
+}
+
 fn load(path: &Path) -> Result<Scenario, ExitCode> {
     load_file(path).map_err(|e: ScenarioErrors| {
         eprintln!("{e}");
@@ -509,7 +525,18 @@ fn main() -> ExitCode {
                     e.at, e.command, e.error.message
                 );
             }
-            println!("{}", report.summary(Some(wall)));
+            let mut summary = String::new();
+            for line in report.summary(Some(wall)).lines() {
+                summary.push_str(line);
+                summary.push('\n');
+                if line.starts_with("events/s: ") {
+                    summary.push_str(&peak_memory_line());
+                    summary.push('\n');
+                }
+            }
+            print!("{summary}");
+            // Freeing a big cluster object by object takes a while; the process ends here.
+            std::mem::forget(cluster);
             if report.passed() {
                 ExitCode::SUCCESS
             } else {

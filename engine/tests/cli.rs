@@ -52,6 +52,7 @@ fn run_prints_a_summary_ending_with_the_digest() {
         "events: ",
         "wall time: ",
         "events/s: ",
+        "peak memory: ",
         "pods: 5 (Running=5)",
         "PASS  by 1m0s",
     ] {

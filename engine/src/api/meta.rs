@@ -17,9 +17,54 @@ pub struct MicroTime(pub SimTime);
 
 /// Formats Unix seconds + microseconds as RFC 3339 UTC.
 pub fn rfc3339(unix_secs: i64, micros: Option<u32>) -> String {
+    let [y, m, d, hh, mm, ss] = civil(unix_secs);
+    if (0..=9999).contains(&y) && micros.is_none_or(|us| us < 1_000_000) {
+        let mut buf = [0u8; 27];
+        return write_rfc3339(&mut buf, [y, m, d, hh, mm, ss], micros).to_string();
+    }
+    match micros {
+        None => format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z"),
+        Some(us) => format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{us:06}Z"),
+    }
+}
+
+/// `rfc3339`'s text for a year of four digits, written into `buf` without allocating.
+fn write_rfc3339(buf: &mut [u8; 27], [y, m, d, hh, mm, ss]: [i64; 6], micros: Option<u32>) -> &str {
+    let mut put = |at: usize, width: u32, v: i64| {
+        let mut v = v;
+        for i in (0..width as usize).rev() {
+            buf[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y);
+    put(5, 2, m);
+    put(8, 2, d);
+    put(11, 2, hh);
+    put(14, 2, mm);
+    put(17, 2, ss);
+    let len = match micros {
+        None => 20,
+        Some(us) => {
+            put(20, 6, i64::from(us));
+            27
+        }
+    };
+    for (at, c) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')] {
+        buf[at] = c;
+    }
+    if micros.is_some() {
+        buf[19] = b'.';
+    }
+    buf[len - 1] = b'Z';
+    std::str::from_utf8(&buf[..len]).expect("ASCII digits")
+}
+
+/// The civil date and time of Unix seconds: [year, month, day, hour, minute, second].
+fn civil(unix_secs: i64) -> [i64; 6] {
+    // Howard Hinnant's civil_from_days.
     let days = unix_secs.div_euclid(86_400);
     let secs = unix_secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -29,10 +74,21 @@ pub fn rfc3339(unix_secs: i64, micros: Option<u32>) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    let (hh, mm, ss) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    match micros {
-        None => format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z"),
-        Some(us) => format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{us:06}Z"),
+    [y, m, d, secs / 3600, (secs % 3600) / 60, secs % 60]
+}
+
+/// Serializes like `rfc3339` without building a String.
+fn serialize_rfc3339<S: Serializer>(
+    s: S,
+    unix_secs: i64,
+    micros: Option<u32>,
+) -> Result<S::Ok, S::Error> {
+    let c = civil(unix_secs);
+    if (0..=9999).contains(&c[0]) && micros.is_none_or(|us| us < 1_000_000) {
+        let mut buf = [0u8; 27];
+        s.serialize_str(write_rfc3339(&mut buf, c, micros))
+    } else {
+        s.serialize_str(&rfc3339(unix_secs, micros))
     }
 }
 
@@ -83,14 +139,14 @@ fn unix_micros_to_sim(us: i64) -> SimTime {
 impl Serialize for Time {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (secs, _) = sim_to_unix(self.0);
-        s.serialize_str(&rfc3339(secs, None))
+        serialize_rfc3339(s, secs, None)
     }
 }
 
 impl Serialize for MicroTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (secs, us) = sim_to_unix(self.0);
-        s.serialize_str(&rfc3339(secs, Some(us)))
+        serialize_rfc3339(s, secs, Some(us))
     }
 }
 
@@ -208,6 +264,28 @@ impl ObjectMeta {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_digits_as_format() {
+        for secs in [0i64, 59, 86_399, 951_782_400, 1_767_225_600, 4_102_444_799, 253_402_300_799] {
+            for us in [None, Some(0u32), Some(7), Some(999_999)] {
+                let [y, m, d, hh, mm, ss] = civil(secs);
+                let want = match us {
+                    None => format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z"),
+                    Some(us) => format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{us:06}Z"),
+                };
+                assert_eq!(rfc3339(secs, us), want);
+                let json = serde_json::to_string(&MicroTime(unix_micros_to_sim(
+                    secs * 1_000_000 + i64::from(us.unwrap_or(0)),
+                )))
+                .unwrap();
+                if secs * 1_000_000 >= EPOCH_UNIX_SECS * 1_000_000 {
+                    let want = rfc3339(secs, Some(us.unwrap_or(0)));
+                    assert_eq!(json, format!("\"{want}\""));
+                }
+            }
+        }
+    }
 
     #[test]
     fn rfc3339_table() {

@@ -10,6 +10,7 @@ pub mod intstr;
 pub mod lease;
 pub mod meta;
 pub mod msg;
+pub mod nsmap;
 pub mod node;
 pub mod object;
 pub mod pod;

@@ -4,8 +4,9 @@
 //! at or below the compacted revision is gone (a watch from there gets 410 Gone).
 //! Models the etcd3 storage of k8s.io/apiserver/pkg/storage/etcd3/store.go.
 
+use super::nsmap::NsMap;
 use super::object::{Kind, Object, ObjectRef};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// What a watch event reports.
@@ -47,13 +48,11 @@ pub enum StoreError {
     Compacted(u64),
 }
 
-type Key = (String, String);
-
 /// The MVCC store.
 #[derive(Default)]
 pub struct Store {
     revision: u64,
-    objects: [BTreeMap<Key, ObjectRef>; Kind::ALL.len()],
+    objects: [NsMap<ObjectRef>; Kind::ALL.len()],
     history: VecDeque<StoreEvent>,
     compacted: u64,
 }
@@ -74,7 +73,7 @@ impl Store {
     }
 
     pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&ObjectRef> {
-        self.objects[kind.index()].get(&(namespace.to_string(), name.to_string()))
+        self.objects[kind.index()].get(namespace, name)
     }
 
     /// Objects of a kind in (namespace, name) order; all namespaces when `namespace` is None.
@@ -83,19 +82,16 @@ impl Store {
         kind: Kind,
         namespace: Option<&'a str>,
     ) -> impl Iterator<Item = &'a ObjectRef> + 'a {
-        self.objects[kind.index()]
-            .iter()
-            .filter(move |((ns, _), _)| namespace.is_none_or(|n| n == ns))
-            .map(|(_, o)| o)
+        let map = &self.objects[kind.index()];
+        let (all, one) = match namespace {
+            None => (Some(map.values()), None),
+            Some(ns) => (None, Some(map.values_in(ns))),
+        };
+        all.into_iter().flatten().chain(one.into_iter().flatten())
     }
 
     pub fn count(&self, kind: Kind) -> usize {
         self.objects[kind.index()].len()
-    }
-
-    fn key(o: &Object) -> Key {
-        let m = o.meta();
-        (m.namespace.clone(), m.name.clone())
     }
 
     fn commit(&mut self, type_: EventType, object: ObjectRef, prev: Option<ObjectRef>) {
@@ -109,15 +105,15 @@ impl Store {
 
     /// Stores a new object; sets its resourceVersion.
     pub fn create(&mut self, mut obj: Object) -> Result<ObjectRef, StoreError> {
-        let key = Self::key(&obj);
         let map = &self.objects[obj.kind().index()];
-        if map.contains_key(&key) {
+        if map.contains(&obj.meta().namespace, &obj.meta().name) {
             return Err(StoreError::AlreadyExists);
         }
         self.revision += 1;
         obj.meta_mut().resource_version = self.revision;
         let obj = Arc::new(obj);
-        self.objects[obj.kind().index()].insert(key, obj.clone());
+        let m = obj.meta();
+        self.objects[obj.kind().index()].insert(&m.namespace, &m.name, obj.clone());
         self.commit(EventType::Added, obj.clone(), None);
         Ok(obj)
     }
@@ -129,10 +125,9 @@ impl Store {
         mut obj: Object,
         expected_rv: Option<u64>,
     ) -> Result<ObjectRef, StoreError> {
-        let key = Self::key(&obj);
         let kind = obj.kind();
         let prev = self.objects[kind.index()]
-            .get(&key)
+            .get(&obj.meta().namespace, &obj.meta().name)
             .cloned()
             .ok_or(StoreError::NotFound)?;
         if expected_rv.is_some_and(|rv| rv != prev.meta().resource_version) {
@@ -141,7 +136,8 @@ impl Store {
         self.revision += 1;
         obj.meta_mut().resource_version = self.revision;
         let obj = Arc::new(obj);
-        self.objects[kind.index()].insert(key, obj.clone());
+        let m = obj.meta();
+        self.objects[kind.index()].insert(&m.namespace, &m.name, obj.clone());
         self.commit(EventType::Modified, obj.clone(), Some(prev));
         Ok(obj)
     }
@@ -167,15 +163,14 @@ impl Store {
         expected_rv: Option<u64>,
         last: Option<Object>,
     ) -> Result<ObjectRef, StoreError> {
-        let key = (namespace.to_string(), name.to_string());
         let prev = self.objects[kind.index()]
-            .get(&key)
+            .get(namespace, name)
             .cloned()
             .ok_or(StoreError::NotFound)?;
         if expected_rv.is_some_and(|rv| rv != prev.meta().resource_version) {
             return Err(StoreError::Conflict);
         }
-        self.objects[kind.index()].remove(&key);
+        self.objects[kind.index()].remove(namespace, name);
         self.revision += 1;
         let mut last = last.unwrap_or_else(|| (*prev).clone());
         last.meta_mut().resource_version = self.revision;
@@ -196,8 +191,8 @@ impl Store {
             .history
             .front()
             .map_or(self.revision + 1, |e| e.revision);
-        let skip = (rev + 1).saturating_sub(first) as usize;
-        Ok(self.history.iter().skip(skip))
+        let skip = ((rev + 1).saturating_sub(first) as usize).min(self.history.len());
+        Ok(self.history.range(skip..))
     }
 
     /// Drops history at or below `rev` (etcd compaction).

@@ -3,6 +3,7 @@
 //! once. Models k8s.io/client-go/tools/cache/reflector.go and shared_informer.go.
 
 use super::apiclient::ApiClient;
+use crate::api::nsmap::NsMap;
 use crate::api::{
     Kind, ListOptions, Msg, ObjectRef, Reply, Resource, Response, WatchEvent, WatchMsg,
 };
@@ -35,7 +36,7 @@ pub type CacheKey = (String, String);
 pub struct Informer {
     kind: Kind,
     opts: ListOptions,
-    cache: BTreeMap<CacheKey, ObjectRef>,
+    cache: NsMap<ObjectRef>,
     /// The resourceVersion the cache is current to.
     rv: u64,
     list_request: Option<u64>,
@@ -61,7 +62,7 @@ impl Informer {
         Informer {
             kind,
             opts,
-            cache: BTreeMap::new(),
+            cache: NsMap::new(),
             rv: 0,
             list_request: None,
             watch_request: None,
@@ -172,8 +173,8 @@ impl Informer {
             })
             .collect();
         let mut deltas = Vec::new();
-        for (k, old) in std::mem::take(&mut self.cache) {
-            match fresh.remove(&k) {
+        for (ns, name, old) in std::mem::take(&mut self.cache).into_entries() {
+            match fresh.remove(&(ns, name)) {
                 Some(new) => {
                     if new.meta().resource_version != old.meta().resource_version {
                         deltas.push(Delta::Updated {
@@ -181,14 +182,16 @@ impl Informer {
                             new: new.clone(),
                         });
                     }
-                    self.cache.insert(k, new);
+                    let m = new.meta();
+                    self.cache.insert(&m.namespace, &m.name, new.clone());
                 }
                 None => deltas.push(Delta::Deleted(old)),
             }
         }
-        for (k, new) in fresh {
+        for (_, new) in fresh {
             deltas.push(Delta::Added(new.clone()));
-            self.cache.insert(k, new);
+            let m = new.meta();
+            self.cache.insert(&m.namespace, &m.name, new.clone());
         }
         self.rv = *resource_version;
         self.synced = true;
@@ -208,9 +211,9 @@ impl Informer {
         }
         let delta = match &msg.event {
             WatchEvent::Added(o) | WatchEvent::Modified(o) => {
-                self.rv = o.meta().resource_version;
-                let k = (o.meta().namespace.clone(), o.meta().name.clone());
-                match self.cache.insert(k, o.clone()) {
+                let m = o.meta();
+                self.rv = m.resource_version;
+                match self.cache.insert(&m.namespace, &m.name, o.clone()) {
                     Some(old) => Delta::Updated {
                         old,
                         new: o.clone(),
@@ -219,9 +222,9 @@ impl Informer {
                 }
             }
             WatchEvent::Deleted(o) => {
-                self.rv = o.meta().resource_version;
-                let k = (o.meta().namespace.clone(), o.meta().name.clone());
-                self.cache.remove(&k);
+                let m = o.meta();
+                self.rv = m.resource_version;
+                self.cache.remove(&m.namespace, &m.name);
                 Delta::Deleted(o.clone())
             }
             // 410 Gone: the resourceVersion was compacted, list again.
@@ -241,7 +244,7 @@ impl Informer {
     }
 
     pub fn get(&self, namespace: &str, name: &str) -> Option<&ObjectRef> {
-        self.cache.get(&(namespace.to_string(), name.to_string()))
+        self.cache.get(namespace, name)
     }
 
     /// Cached objects in (namespace, name) order.

@@ -4,7 +4,7 @@
 //! slow-start batches (1, 2, 4, ...) that stop after a batch with a failure, scale-down by rank.
 
 use super::controller_utils::{
-    controlled_by, deletion_less, pod_from_template, SLOW_START_INITIAL_BATCH_SIZE,
+    controlled_by, pod_from_template, sort_for_deletion, SLOW_START_INITIAL_BATCH_SIZE,
 };
 use super::expectations::Expectations;
 use crate::api::{Kind, ListOptions, Msg, Object, ObjectRef, Pod, ReplicaSet, Response};
@@ -376,18 +376,8 @@ impl ReplicaSetController {
                     .unwrap_or(0)
             };
             let mut ranked: Vec<(&Pod, usize)> = pods.iter().map(|p| (*p, rank(p))).collect();
-            let now = cx.now();
-            // ActivePodsWithRanks.Less is not a total order (equal ready times fall through to
-            // later criteria, others in one log bucket compare by uid), which sort_by may detect
-            // and panic on. An insertion sort (Go's sort.Sort on up to 12 elements) never does,
-            // and gives the same stable order whenever the order is total.
-            for i in 1..ranked.len() {
-                let mut j = i;
-                while j > 0 && deletion_less(ranked[j], ranked[j - 1], now) {
-                    ranked.swap(j, j - 1);
-                    j -= 1;
-                }
-            }
+            // The insertion sort by ActivePodsWithRanks.Less (see `sort_for_deletion`).
+            sort_for_deletion(&mut ranked, cx.now());
             let victims: Vec<(String, String, String)> = ranked[..diff]
                 .iter()
                 .map(|(p, _)| {

@@ -33,7 +33,7 @@ use crate::api::{
 };
 use crate::client::{ApiClient, CacheKey, Delta, Informer};
 use crate::sim::{Actor, Context, Input, SimDuration, SimTime, TimerId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 const TIMER_LEASE: u64 = 1;
 const TIMER_NODE_STATUS: u64 = 2;
@@ -283,6 +283,34 @@ enum CState {
     Waiting { reason: String, message: String },
 }
 
+/// The node conditions the kubelet reports: type, status, reason, message.
+const NODE_CONDITIONS: [(&str, &str, &str, &str); 4] = [
+    (
+        "MemoryPressure",
+        "False",
+        "KubeletHasSufficientMemory",
+        "kubelet has sufficient memory available",
+    ),
+    (
+        "DiskPressure",
+        "False",
+        "KubeletHasNoDiskPressure",
+        "kubelet has no disk pressure",
+    ),
+    (
+        "PIDPressure",
+        "False",
+        "KubeletHasSufficientPID",
+        "kubelet has sufficient PID available",
+    ),
+    (
+        "Ready",
+        "True",
+        "KubeletReady",
+        "kubelet is posting ready status",
+    ),
+];
+
 /// Timer slots of a pod worker.
 const SLOT_MAIN: usize = 0;
 const SLOT_EXIT: usize = 1;
@@ -367,6 +395,9 @@ pub struct Kubelet {
     surviving: BTreeMap<String, PodWorker>,
     /// Containers stopped because their pod was gone when the kubelet came back.
     orphans_killed: u64,
+    /// Pods in the informer's cache whose stored status is not Running and Ready: the only
+    /// ones `reconcile_pod_statuses` can find stale.
+    not_running_ready: BTreeSet<CacheKey>,
 }
 
 impl Kubelet {
@@ -397,6 +428,7 @@ impl Kubelet {
             status_sync_armed: false,
             surviving: BTreeMap::new(),
             orphans_killed: 0,
+            not_running_ready: BTreeSet::new(),
         }
     }
 
@@ -443,40 +475,17 @@ impl Kubelet {
     }
 
     fn node_conditions(&self, now: Time) -> Vec<NodeCondition> {
-        let c = |t: &str, s: &str, reason: &str, message: &str| NodeCondition {
-            type_: t.into(),
-            status: s.into(),
-            last_heartbeat_time: Some(now),
-            last_transition_time: Some(now),
-            reason: reason.into(),
-            message: message.into(),
-        };
-        vec![
-            c(
-                "MemoryPressure",
-                "False",
-                "KubeletHasSufficientMemory",
-                "kubelet has sufficient memory available",
-            ),
-            c(
-                "DiskPressure",
-                "False",
-                "KubeletHasNoDiskPressure",
-                "kubelet has no disk pressure",
-            ),
-            c(
-                "PIDPressure",
-                "False",
-                "KubeletHasSufficientPID",
-                "kubelet has sufficient PID available",
-            ),
-            c(
-                "Ready",
-                "True",
-                "KubeletReady",
-                "kubelet is posting ready status",
-            ),
-        ]
+        NODE_CONDITIONS
+            .iter()
+            .map(|&(t, s, reason, message)| NodeCondition {
+                type_: t.into(),
+                status: s.into(),
+                last_heartbeat_time: Some(now),
+                last_transition_time: Some(now),
+                reason: reason.into(),
+                message: message.into(),
+            })
+            .collect()
     }
 
     fn initial_node(&self, now: Time) -> Node {
@@ -515,14 +524,25 @@ impl Kubelet {
             .images()
             .map(|i| ContainerImage {
                 names: vec![i.clone()],
-                size_bytes: self
-                    .config
-                    .runtime
-                    .image_sizes
-                    .get(i)
-                    .map_or(0, |&b| i64::try_from(b).unwrap_or(i64::MAX)),
+                size_bytes: self.image_size(i),
             })
             .collect()
+    }
+
+    fn image_size(&self, image: &str) -> i64 {
+        self.config
+            .runtime
+            .image_sizes
+            .get(image)
+            .map_or(0, |&b| i64::try_from(b).unwrap_or(i64::MAX))
+    }
+
+    /// Whether `have` is what `images_status` would say.
+    fn images_match(&self, have: &[ContainerImage]) -> bool {
+        have.len() == self.runtime.images().count()
+            && self.runtime.images().zip(have).all(|(i, c)| {
+                c.names.len() == 1 && c.names[0] == *i && c.size_bytes == self.image_size(i)
+            })
     }
 
     fn track(&mut self, id: u64, p: Pending) {
@@ -619,8 +639,9 @@ impl Kubelet {
     /// lifecycle controller marked it not ready while the kubelet was away) is reported again.
     fn reconcile_pod_statuses(&mut self, cx: &mut Context<'_, Msg>) {
         let stale: Vec<CacheKey> = self
-            .workers
+            .not_running_ready
             .iter()
+            .filter_map(|k| self.workers.get_key_value(k))
             .filter(|(_, w)| w.running_since.is_some() && w.ready && !w.terminating)
             .filter(|(k, w)| {
                 matches!(self.pods.get(&k.0, &k.1).map(|o| o.as_ref()),
@@ -643,30 +664,40 @@ impl Kubelet {
             return;
         };
         let now = cx.now();
-        let mut next = node.clone();
-        let mut conds = self.node_conditions(Time(now));
-        for c in conds.iter_mut() {
-            if let Some(old) = node.condition(&c.type_) {
-                if old.status == c.status {
-                    c.last_transition_time = old.last_transition_time;
-                }
-            }
-        }
-        next.status.conditions = conds;
-        next.status.images = self.images_status();
-        let changed = {
-            let strip = |n: &Node| {
-                let mut s = n.status.clone();
-                for c in s.conditions.iter_mut() {
-                    c.last_heartbeat_time = None;
-                }
-                s
-            };
-            strip(&next) != strip(node)
+        // A condition keeps its transition time while its status is the same.
+        let transition = |t: &str, s: &str| match node.condition(t) {
+            Some(old) if old.status == s => old.last_transition_time,
+            _ => Some(Time(now)),
         };
+        // Compared without the heartbeat times.
+        let same_conditions = node.status.conditions.len() == NODE_CONDITIONS.len()
+            && NODE_CONDITIONS
+                .iter()
+                .zip(&node.status.conditions)
+                .all(|(&(t, s, reason, message), c)| {
+                    c.type_ == t
+                        && c.status == s
+                        && c.reason == reason
+                        && c.message == message
+                        && c.last_transition_time == transition(t, s)
+                });
+        let changed = !same_conditions || !self.images_match(&node.status.images);
         if changed || now.since(self.last_status_report) >= self.config.node_status_report_frequency
         {
             self.last_status_report = now;
+            let mut next = node.clone();
+            next.status.conditions = NODE_CONDITIONS
+                .iter()
+                .map(|&(t, s, reason, message)| NodeCondition {
+                    type_: t.into(),
+                    status: s.into(),
+                    last_heartbeat_time: Some(Time(now)),
+                    last_transition_time: transition(t, s),
+                    reason: reason.into(),
+                    message: message.into(),
+                })
+                .collect();
+            next.status.images = self.images_status();
             let id = self.client.patch_status(cx, Object::Node(next));
             self.track(id, Pending::NodeStatus);
         }
@@ -678,6 +709,13 @@ impl Kubelet {
         let o = d.object().clone();
         let Object::Pod(p) = o.as_ref() else { return };
         let key: CacheKey = (p.metadata.namespace.clone(), p.metadata.name.clone());
+        // The cache now holds `p`, or nothing for a deletion.
+        let running_ready = p.is_ready() && p.status.phase == "Running";
+        if matches!(d, Delta::Deleted(_)) || running_ready {
+            self.not_running_ready.remove(&key);
+        } else {
+            self.not_running_ready.insert(key.clone());
+        }
         match d {
             Delta::Deleted(_) => self.kill(&key, cx),
             Delta::Added(_) | Delta::Updated { .. } => {

@@ -1,7 +1,7 @@
 //! Expectations: checking pod counts against the store, and describing them.
 
 use super::schema::{ConditionStatus, Expectation, NodeCount, Phase, PodCount, Target};
-use crate::api::{Kind, Object, Store};
+use crate::api::{Kind, Node, Object, Pod, Store};
 use crate::sim::SimTime;
 
 /// When an expectation is checked.
@@ -117,39 +117,38 @@ fn bounds_text(count: Option<u32>, at_least: Option<u32>, at_most: Option<u32>) 
 impl NodeCount {
     /// Nodes in the store that pass every filter.
     pub fn count(&self, store: &Store) -> u32 {
-        let (key, effect) = match self.taint.as_deref().map(|t| t.split_once(':')) {
-            Some(Some((k, e))) => (Some(k), Some(e)),
-            Some(None) => (self.taint.as_deref(), None),
-            None => (None, None),
-        };
         store
             .list(Kind::Node, None)
             .filter_map(|o| match o.as_ref() {
                 Object::Node(n) => Some(n),
                 _ => None,
             })
-            .filter(|n| {
-                self.names.is_empty() || self.names.iter().any(|x| x.value == n.metadata.name)
-            })
-            .filter(|n| {
-                self.ready.is_none_or(|r| {
-                    let want = match r {
-                        ConditionStatus::True => "True",
-                        ConditionStatus::False => "False",
-                        ConditionStatus::Unknown => "Unknown",
-                    };
-                    n.condition("Ready").is_some_and(|c| c.status == want)
-                })
-            })
-            .filter(|n| {
-                key.is_none_or(|k| {
-                    n.spec
-                        .taints
-                        .iter()
-                        .any(|t| t.key == k && effect.is_none_or(|e| t.effect == e))
-                })
-            })
+            .filter(|n| self.matches(n))
             .count() as u32
+    }
+
+    /// Whether one node passes every filter.
+    pub fn matches(&self, n: &Node) -> bool {
+        let (key, effect) = match self.taint.as_deref().map(|t| t.split_once(':')) {
+            Some(Some((k, e))) => (Some(k), Some(e)),
+            Some(None) => (self.taint.as_deref(), None),
+            None => (None, None),
+        };
+        (self.names.is_empty() || self.names.iter().any(|x| x.value == n.metadata.name))
+            && self.ready.is_none_or(|r| {
+                let want = match r {
+                    ConditionStatus::True => "True",
+                    ConditionStatus::False => "False",
+                    ConditionStatus::Unknown => "Unknown",
+                };
+                n.condition("Ready").is_some_and(|c| c.status == want)
+            })
+            && key.is_none_or(|k| {
+                n.spec
+                    .taints
+                    .iter()
+                    .any(|t| t.key == k && effect.is_none_or(|e| t.effect == e))
+            })
     }
 
     pub fn describe(&self) -> String {
@@ -218,64 +217,82 @@ fn rollout_status(store: &Store, t: &Target) -> (bool, u32) {
 impl PodCount {
     /// Pods in the store that pass every filter.
     pub fn count(&self, store: &Store) -> u32 {
-        let owner = self.owner.as_ref().map(|o| &o.value);
-        let owners: Option<Vec<String>> = owner.map(|o| owner_uids(store, o));
-        let ns = owner
-            .map(|o| o.namespace.as_str())
-            .or(self.namespace.as_deref());
+        let owners = self.owner_uids(store);
         store
-            .list(Kind::Pod, ns)
-            .filter(|o| {
-                let Object::Pod(p) = o.as_ref() else {
-                    return false;
-                };
-                if p.metadata.deletion_timestamp.is_some() && !self.terminating {
-                    return false;
-                }
-                if let Some(uids) = &owners {
-                    let ok = p
-                        .metadata
-                        .controller_ref()
-                        .is_some_and(|r| uids.contains(&r.uid));
-                    if !ok {
-                        return false;
-                    }
-                }
-                if let Some(img) = &self.image {
-                    if !p.spec.containers.iter().any(|c| c.image == *img) {
-                        return false;
-                    }
-                }
-                if !self
-                    .labels
-                    .iter()
-                    .all(|(k, v)| p.metadata.labels.get(k) == Some(v))
-                {
-                    return false;
-                }
-                if self
-                    .controlled
-                    .is_some_and(|c| c != p.metadata.controller_ref().is_some())
-                {
-                    return false;
-                }
-                if let Some(ph) = self.phase {
-                    if p.status.phase != ph.as_str() {
-                        return false;
-                    }
-                }
-                if let Some(r) = self.ready {
-                    if p.is_ready() != r {
-                        return false;
-                    }
-                }
-                let node = p.spec.node_name.as_str();
-                if !self.on.is_empty() && !self.on.iter().any(|n| n.as_str() == node) {
-                    return false;
-                }
-                !self.not_on.iter().any(|n| n.as_str() == node)
+            .list(Kind::Pod, self.list_namespace())
+            .filter(|o| match o.as_ref() {
+                Object::Pod(p) => self.matches(p, owners.as_deref()),
+                _ => false,
             })
             .count() as u32
+    }
+
+    /// The namespace pods are counted in: the owner's, else `namespace` (None: all).
+    pub fn list_namespace(&self) -> Option<&str> {
+        match &self.owner {
+            Some(o) => Some(o.value.namespace.as_str()),
+            None => self.namespace.as_deref(),
+        }
+    }
+
+    /// With an `owner`, the uids of the objects whose pods count (see `owner_uids`).
+    pub fn owner_uids(&self, store: &Store) -> Option<Vec<String>> {
+        self.owner.as_ref().map(|o| owner_uids(store, &o.value))
+    }
+
+    /// Whether one pod passes every filter, `owners` being `owner_uids` of the same store.
+    pub fn matches(&self, p: &Pod, owners: Option<&[String]>) -> bool {
+        if self
+            .list_namespace()
+            .is_some_and(|ns| ns != p.metadata.namespace)
+        {
+            return false;
+        }
+        if p.metadata.deletion_timestamp.is_some() && !self.terminating {
+            return false;
+        }
+        if let Some(uids) = owners {
+            let ok = p
+                .metadata
+                .controller_ref()
+                .is_some_and(|r| uids.contains(&r.uid));
+            if !ok {
+                return false;
+            }
+        }
+        if let Some(img) = &self.image {
+            if !p.spec.containers.iter().any(|c| c.image == *img) {
+                return false;
+            }
+        }
+        if !self
+            .labels
+            .iter()
+            .all(|(k, v)| p.metadata.labels.get(k) == Some(v))
+        {
+            return false;
+        }
+        if self
+            .controlled
+            .is_some_and(|c| c != p.metadata.controller_ref().is_some())
+        {
+            return false;
+        }
+        if let Some(ph) = self.phase {
+            if p.status.phase != ph.as_str() {
+                return false;
+            }
+        }
+        if let Some(r) = self.ready {
+            if p.is_ready() != r {
+                return false;
+            }
+        }
+        let node = p.spec.node_name.as_str();
+        if !self.on.is_empty() && !self.on.iter().any(|n| n.as_str() == node) {
+            return false;
+        }
+        !self.not_on.iter().any(|n| n.as_str() == node)
     }
 
     /// Whether `n` satisfies the bounds.

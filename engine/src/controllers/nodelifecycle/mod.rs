@@ -297,9 +297,38 @@ impl NodeHealth {
 
 /// What tryUpdateNodeHealth found, and the status it wants written.
 struct HealthCheck {
-    observed: NodeCondition,
-    current: Option<NodeCondition>,
+    /// The Ready condition seen (or the fake one of a node that never posted) was True.
+    observed_ready: bool,
+    /// The Ready condition's status after the check (Unknown once the grace expired).
+    current: Option<Status>,
     update: Option<Node>,
+}
+
+/// A condition status as the controller tells them apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    True,
+    False,
+    Unknown,
+    Other,
+}
+
+impl Status {
+    fn of(s: &str) -> Status {
+        match s {
+            "True" => Status::True,
+            "False" => Status::False,
+            "Unknown" => Status::Unknown,
+            _ => Status::Other,
+        }
+    }
+}
+
+/// Ready nodes and all nodes of one zone, for ComputeZoneState.
+#[derive(Clone, Copy, Debug, Default)]
+struct ZoneTally {
+    ready: usize,
+    total: usize,
 }
 
 /// One step of a taint change.
@@ -709,7 +738,14 @@ impl NodeLifecycleController {
     fn monitor_node_health(&mut self, cx: &mut Context<'_, Msg>) {
         let now = cx.now();
         let nodes: Vec<ObjectRef> = self.nodes.iter().cloned().collect();
-        let (added, deleted, new_zone_representatives) = self.classify_nodes(&nodes);
+        let zones: Vec<String> = nodes
+            .iter()
+            .map(|o| match o.as_ref() {
+                Object::Node(n) => zone_key(n),
+                _ => String::new(),
+            })
+            .collect();
+        let (added, deleted, new_zone_representatives) = self.classify_nodes(&nodes, &zones);
         for n in &new_zone_representatives {
             self.add_pod_evictor_for_new_zone(n, now);
         }
@@ -721,14 +757,14 @@ impl NodeLifecycleController {
         for name in deleted {
             self.known_nodes.remove(&name);
         }
-        let mut zone_conditions: BTreeMap<String, Vec<Option<NodeCondition>>> = BTreeMap::new();
-        for o in &nodes {
+        let mut zone_tally: BTreeMap<String, ZoneTally> = BTreeMap::new();
+        for (o, zone) in nodes.iter().zip(&zones) {
             if let Object::Node(n) = o.as_ref() {
-                self.update_node(n, &mut zone_conditions, cx);
+                self.update_node(n, zone, &mut zone_tally, cx);
             }
         }
         let before = self.zone_states.clone();
-        self.handle_disruption(&zone_conditions, &nodes, cx);
+        self.handle_disruption(&zone_tally, &nodes, cx);
         for (zone, state) in &self.zone_states {
             if before.get(zone) != Some(state) {
                 self.zone_history.push((cx.now(), zone.clone(), *state));
@@ -737,23 +773,32 @@ impl NodeLifecycleController {
     }
 
     /// classifyNodes: nodes new to the controller, nodes gone, and known nodes of unseen zones.
+    /// `zones` are the nodes' zone keys.
     fn classify_nodes<'a>(
         &self,
         nodes: &'a [ObjectRef],
+        zones: &[String],
     ) -> (Vec<&'a Node>, Vec<String>, Vec<&'a Node>) {
         let (mut added, mut reps) = (Vec::new(), Vec::new());
-        let mut present = BTreeSet::new();
-        for o in nodes {
+        let mut known_present = 0;
+        for (o, zone) in nodes.iter().zip(zones) {
             let Object::Node(n) = o.as_ref() else {
                 continue;
             };
-            present.insert(n.metadata.name.as_str());
             if !self.known_nodes.contains(&n.metadata.name) {
                 added.push(n);
-            } else if !self.zone_states.contains_key(&zone_key(n)) {
-                reps.push(n);
+            } else {
+                known_present += 1;
+                if !self.zone_states.contains_key(zone) {
+                    reps.push(n);
+                }
             }
         }
+        // Node names are unique: every known node is present when as many are.
+        if known_present == self.known_nodes.len() {
+            return (added, Vec::new(), reps);
+        }
+        let present: BTreeSet<&str> = nodes.iter().map(|o| o.meta().name.as_str()).collect();
         let deleted = self
             .known_nodes
             .iter()
@@ -777,33 +822,37 @@ impl NodeLifecycleController {
     }
 
     /// updateNodeFunc: one node's health, its zone's tally, taints and pods.
+    /// `zone` is the node's zone key.
     fn update_node(
         &mut self,
         node: &Node,
-        zone_conditions: &mut BTreeMap<String, Vec<Option<NodeCondition>>>,
+        zone: &str,
+        zone_tally: &mut BTreeMap<String, ZoneTally>,
         cx: &mut Context<'_, Msg>,
     ) {
-        let name = node.metadata.name.clone();
+        let name = node.metadata.name.as_str();
         let check = self.try_update_node_health(node, cx.now());
         if let Some(update) = check.update {
             self.send_node_status(update, 0, cx);
         }
         if !is_excluded_from_disruption_checks(node) {
-            zone_conditions
-                .entry(zone_key(node))
-                .or_default()
-                .push(check.current.clone());
+            let tally = match zone_tally.get_mut(zone) {
+                Some(t) => t,
+                None => zone_tally.entry(zone.to_string()).or_default(),
+            };
+            tally.total += 1;
+            tally.ready += usize::from(check.current == Some(Status::True));
         }
-        if let Some(current) = &check.current {
+        if let Some(current) = check.current {
             // The current condition, not the observed one, since v1.34 (kubernetes#120816).
-            self.process_taint_base_eviction(node, current, cx);
-            let needs_retry = self.nodes_to_retry.contains(&name);
-            let observed_ready = check.observed.status == "True";
-            if (current.status != "True" && observed_ready) || (needs_retry && !observed_ready) {
-                self.mark_pods_not_ready(&name, None, cx);
+            self.process_taint_base_eviction(node, current, zone, cx);
+            let needs_retry = self.nodes_to_retry.contains(name);
+            let observed_ready = check.observed_ready;
+            if (current != Status::True && observed_ready) || (needs_retry && !observed_ready) {
+                self.mark_pods_not_ready(name, None, cx);
             }
         }
-        self.nodes_to_retry.remove(&name);
+        self.nodes_to_retry.remove(name);
     }
 
     /// tryUpdateNodeHealth: updates the saved health of `node` at `now` and, when nothing was
@@ -811,6 +860,29 @@ impl NodeLifecycleController {
     /// Unknown to write.
     fn try_update_node_health(&mut self, node: &Node, now: SimTime) -> HealthCheck {
         let name = &node.metadata.name;
+        // The common case, done in place: the Ready heartbeat is the saved one and the node
+        // stays within its grace period (the general path below gives the same result).
+        let observed_lease = self.observed_lease(name);
+        if let (Some(c), Some(h)) = (node.condition("Ready"), self.health.get_mut(name.as_str())) {
+            let grace = self.config.node_monitor_grace_period;
+            let same_heartbeat = h
+                .ready
+                .as_ref()
+                .is_some_and(|s| s.last_heartbeat_time == c.last_heartbeat_time);
+            let newer = lease_is_newer(h.lease, observed_lease);
+            if same_heartbeat && (newer || now <= h.probe_timestamp + grace) {
+                if let (true, Some(renew)) = (newer, observed_lease) {
+                    h.lease = Some(renew);
+                    h.probe_timestamp = now;
+                }
+                let s = Status::of(&c.status);
+                return HealthCheck {
+                    observed_ready: s == Status::True,
+                    current: Some(s),
+                    update: None,
+                };
+            }
+        }
         let created = node.metadata.creation_timestamp.unwrap_or_default();
         let mut health = self.health.get(name).cloned();
         let current = node.condition("Ready").cloned();
@@ -854,38 +926,33 @@ impl NodeLifecycleController {
             (Some(h), _, _) => h,
         };
         // Always update the probe time if the node lease is renewed.
-        let observed_lease = self.observed_lease(name);
-        if let Some(renew) = observed_lease {
-            let newer = match saved_lease {
-                None => true,
-                Some(saved) => matches!((saved, renew), (Some(s), Some(r)) if s < r),
-            };
-            if newer {
-                health.lease = Some(renew);
-                health.probe_timestamp = now;
-            }
+        if let (true, Some(renew)) = (lease_is_newer(saved_lease, observed_lease), observed_lease)
+        {
+            health.lease = Some(renew);
+            health.probe_timestamp = now;
         }
-        let mut check = HealthCheck {
-            observed,
-            current,
-            update: None,
-        };
+        let mut current = current;
+        let mut update = None;
         if now > health.probe_timestamp + grace {
             let mut n = node.clone();
             mark_conditions_unknown(&mut n, created, now);
-            check.current = n.condition("Ready").cloned();
-            if check.current.as_ref() != Some(&check.observed) {
+            current = n.condition("Ready").cloned();
+            if current.as_ref() != Some(&observed) {
                 health = NodeHealth {
                     probe_timestamp: health.probe_timestamp,
                     ready_transition_timestamp: now,
-                    ready: check.current.clone(),
+                    ready: current.clone(),
                     lease: observed_lease,
                 };
-                check.update = Some(n);
+                update = Some(n);
             }
         }
         self.health.insert(name.clone(), health);
-        check
+        HealthCheck {
+            observed_ready: observed.status == "True",
+            current: current.map(|c| Status::of(&c.status)),
+            update,
+        }
     }
 
     /// The renewTime of the node's Lease in the cache: `None` without a Lease.
@@ -936,30 +1003,35 @@ impl NodeLifecycleController {
 
     /// processTaintBaseEviction: queues a not-ready or unreachable node for its NoExecute taint
     /// (swapping the opposite one at once), or clears a ready node's.
+    /// `ready` is the status of the node's Ready condition, `zone` its zone key.
     fn process_taint_base_eviction(
         &mut self,
         node: &Node,
-        ready: &NodeCondition,
+        ready: Status,
+        zone: &str,
         cx: &mut Context<'_, Msg>,
     ) {
-        let (unreachable, not_ready) = (unreachable_taint(), not_ready_taint());
         let taints = &node.spec.taints;
-        match ready.status.as_str() {
-            "False" if taint_exists(taints, &unreachable) => {
-                let (add, del) = (vec![not_ready], vec![unreachable]);
+        let has = |key: &str| taints.iter().any(|t| t.key == key && t.effect == NO_EXECUTE);
+        match ready {
+            Status::False if has(TAINT_NODE_UNREACHABLE) => {
+                let (add, del) = (vec![not_ready_taint()], vec![unreachable_taint()]);
                 self.swap_node_controller_taint(add, del, node, Origin::Other, cx);
             }
-            "Unknown" if taint_exists(taints, &not_ready) => {
-                let (add, del) = (vec![unreachable], vec![not_ready]);
+            Status::Unknown if has(TAINT_NODE_NOT_READY) => {
+                let (add, del) = (vec![unreachable_taint()], vec![not_ready_taint()]);
                 self.swap_node_controller_taint(add, del, node, Origin::Other, cx);
             }
-            "False" | "Unknown" => {
-                self.mark_node_for_tainting(node, &ready.status, cx.now());
+            Status::False => {
+                self.mark_node_for_tainting(node, "False", cx.now());
             }
-            "True" => {
-                self.mark_node_as_reachable(node, cx);
+            Status::Unknown => {
+                self.mark_node_for_tainting(node, "Unknown", cx.now());
             }
-            _ => {}
+            Status::True => {
+                self.mark_node_as_reachable_in(node, zone, cx);
+            }
+            Status::Other => {}
         }
     }
 
@@ -981,16 +1053,26 @@ impl NodeLifecycleController {
 
     /// markNodeAsReachable: removes the NoExecute taints and drops the node from its queue.
     fn mark_node_as_reachable(&mut self, node: &Node, cx: &mut Context<'_, Msg>) -> bool {
-        let (unreachable, not_ready) = (unreachable_taint(), not_ready_taint());
+        self.mark_node_as_reachable_in(node, &zone_key(node), cx)
+    }
+
+    /// `mark_node_as_reachable` with the node's zone key at hand.
+    fn mark_node_as_reachable_in(
+        &mut self,
+        node: &Node,
+        zone: &str,
+        cx: &mut Context<'_, Msg>,
+    ) -> bool {
         let taints = &node.spec.taints;
-        if taint_exists(taints, &unreachable) || taint_exists(taints, &not_ready) {
+        let has = |key: &str| taints.iter().any(|t| t.key == key && t.effect == NO_EXECUTE);
+        if has(TAINT_NODE_UNREACHABLE) || has(TAINT_NODE_NOT_READY) {
             let steps = VecDeque::from([
-                TaintStep::Remove(vec![unreachable]),
-                TaintStep::Remove(vec![not_ready]),
+                TaintStep::Remove(vec![unreachable_taint()]),
+                TaintStep::Remove(vec![not_ready_taint()]),
             ]);
             self.start_op(node, steps, Origin::Other, cx);
         }
-        match self.tainters.get_mut(&zone_key(node)) {
+        match self.tainters.get_mut(zone) {
             Some(q) => q.remove(&node.metadata.name),
             None => false,
         }
@@ -1039,7 +1121,16 @@ impl NodeLifecycleController {
             .iter()
             .filter(|c| c.as_ref().is_some_and(|c| c.status == "True"))
             .count();
-        let not_ready = conditions.len() - ready;
+        self.zone_state_of(ZoneTally {
+            ready,
+            total: conditions.len(),
+        })
+    }
+
+    /// `compute_zone_state` from the counts.
+    fn zone_state_of(&self, tally: ZoneTally) -> (usize, ZoneState) {
+        let ready = tally.ready;
+        let not_ready = tally.total - ready;
         let share_reached = || {
             let threshold = u128::from(self.config.unhealthy_zone_threshold.0);
             not_ready as u128 * 1_000_000 >= threshold * (not_ready + ready) as u128
@@ -1058,7 +1149,7 @@ impl NodeLifecycleController {
     /// when every zone is fully disrupted, and resumes it when one recovers.
     fn handle_disruption(
         &mut self,
-        zone_conditions: &BTreeMap<String, Vec<Option<NodeCondition>>>,
+        zone_conditions: &BTreeMap<String, ZoneTally>,
         nodes: &[ObjectRef],
         cx: &mut Context<'_, Msg>,
     ) {
@@ -1066,7 +1157,7 @@ impl NodeLifecycleController {
         let mut new_states = BTreeMap::new();
         let mut all_are_fully_disrupted = true;
         for (k, v) in zone_conditions {
-            let (_, state) = self.compute_zone_state(v);
+            let (_, state) = self.zone_state_of(*v);
             all_are_fully_disrupted &= state == ZoneState::FullDisruption;
             new_states.insert(k.clone(), state);
             self.zone_states
@@ -1088,7 +1179,7 @@ impl NodeLifecycleController {
         if all_are_fully_disrupted && all_was_fully_disrupted {
             return;
         }
-        let size = |k: &str| zone_conditions.get(k).map_or(0, |v| v.len());
+        let size = |k: &str| zone_conditions.get(k).map_or(0, |v| v.total);
         let new_state = |k: &str| new_states.get(k).copied().unwrap_or(ZoneState::Unset);
         let zones: Vec<String> = self.zone_states.keys().cloned().collect();
         if all_are_fully_disrupted {
@@ -1330,6 +1421,16 @@ impl NodeLifecycleController {
         } else {
             self.leases.on_watch(w, &mut self.client, cx);
         }
+    }
+}
+
+/// Whether the Lease renewal seen (`observed`) is newer than the one saved: any Lease when none
+/// was saved, else a later renewTime.
+fn lease_is_newer(saved: Option<Option<SimTime>>, observed: Option<Option<SimTime>>) -> bool {
+    match (saved, observed) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some(s), Some(r)) => matches!((s, r), (Some(s), Some(r)) if s < r),
     }
 }
 
