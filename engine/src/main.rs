@@ -233,9 +233,26 @@ fn bench_scheduler(
         return Err(bad("--nodes and --pods must be positive".into()));
     }
     let mut bench = Bench::new(workload, nodes, pods, &profile.scheduler_name);
+    // Time this thread ran and waited for a CPU (Linux schedstat, ns), if readable.
+    let schedstat = || -> Option<(u64, u64)> {
+        let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+        let mut f = text.split_whitespace().map(|v| v.parse::<u64>().ok());
+        Some((f.next()??, f.next()??))
+    };
+    let sched_before = schedstat();
     let started = Instant::now();
     let out = bench.run(&profile);
     let secs = started.elapsed().as_secs_f64();
+    if let (Some((run0, wait0)), Some((run1, wait1))) = (sched_before, schedstat()) {
+        let on_cpu = run1.saturating_sub(run0) as f64 / 1e9;
+        if on_cpu > 0.0 {
+            eprintln!(
+                "on CPU {on_cpu:.3}s ({:.0} pods/s), waiting for a CPU {:.3}s",
+                pods as f64 / on_cpu,
+                wait1.saturating_sub(wait0) as f64 / 1e9
+            );
+        }
+    }
     eprintln!(
         "profile {} ({}), {nodes} nodes: {} pods scheduled, {} unschedulable, {} nodes evaluated, \
          {:.3}s, placements {}",
