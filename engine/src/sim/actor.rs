@@ -60,6 +60,18 @@ pub(crate) enum Envelope<M> {
     },
 }
 
+impl<M> Envelope<M> {
+    /// The actor it is delivered to (for a deferred message, once it leaves its sender).
+    pub(crate) fn to(&self) -> ActorId {
+        match self {
+            Envelope::Start { to }
+            | Envelope::Message { to, .. }
+            | Envelope::Timer { to, .. }
+            | Envelope::Deferred { to, .. } => *to,
+        }
+    }
+}
+
 /// The actor's window on the world while it handles one input.
 pub struct Context<'a, M> {
     pub(crate) now: SimTime,

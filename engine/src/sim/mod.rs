@@ -18,6 +18,24 @@ pub use trace::{Trace, TraceRecord};
 
 use actor::Envelope;
 
+/// Asks the CPU to start loading the memory of `r` into its caches: a hint, with no effect on
+/// behaviour. It lets the next event's actor state arrive while the current one is handled.
+#[inline(always)]
+fn prefetch<T>(r: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = (r as *const T).cast::<i8>();
+        // Lines at p, p+64, ..: the last one reaches past the end of `r` wherever it starts.
+        for k in 0..=std::mem::size_of::<T>() / 64 {
+            // SAFETY: a prefetch never faults nor changes memory.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * k)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = r;
+}
+
 /// An actor that does nothing (a placeholder while another is rebuilt).
 struct Inert;
 
@@ -25,20 +43,16 @@ impl<M> Actor<M> for Inert {
     fn handle(&mut self, _: Input<M>, _: &mut Context<'_, M>) {}
 }
 
-struct Slot<M> {
-    name: String,
-    actor: Box<dyn Actor<M>>,
-    rng: SimRng,
-    /// A stopped actor receives nothing: messages and timers addressed to it are dropped.
-    running: bool,
-}
-
 /// A simulation: actors, their random streams, the queue, the network and the trace.
 pub struct Sim<M> {
     seed: u64,
     now: SimTime,
     queue: EventQueue<Envelope<M>>,
-    slots: Vec<Slot<M>>,
+    /// Per actor, indexed by `ActorId`: kept apart so that a step touches only what it uses.
+    actors: Vec<Box<dyn Actor<M>>>,
+    rngs: Vec<SimRng>,
+    /// A stopped actor receives nothing: messages and timers addressed to it are dropped.
+    running: Vec<bool>,
     names: Vec<String>,
     network: Network,
     trace: Trace,
@@ -64,7 +78,9 @@ impl<M: Bounce + 'static> Sim<M> {
             seed,
             now: SimTime::ZERO,
             queue: EventQueue::new(),
-            slots: Vec::new(),
+            actors: Vec::new(),
+            rngs: Vec::new(),
+            running: Vec::new(),
             names: Vec::new(),
             network: Network::new(seed, latency),
             trace,
@@ -79,16 +95,14 @@ impl<M: Bounce + 'static> Sim<M> {
     /// Adds an actor under a unique name; its random stream derives from the seed and the name
     /// ([`rng::actor_stream`]). It runs once started.
     pub fn add_actor(&mut self, name: impl Into<String>, actor: Box<dyn Actor<M>>) -> ActorId {
-        let id = ActorId(self.slots.len() as u32);
+        let id = ActorId(self.actors.len() as u32);
         let name = name.into();
-        self.names.push(name.clone());
         self.network.register(id, &name);
-        self.slots.push(Slot {
-            rng: SimRng::new(self.seed, rng::actor_stream(&name)),
-            name,
-            actor,
-            running: true,
-        });
+        self.rngs
+            .push(SimRng::new(self.seed, rng::actor_stream(&name)));
+        self.names.push(name);
+        self.actors.push(actor);
+        self.running.push(true);
         id
     }
 
@@ -104,11 +118,11 @@ impl<M: Bounce + 'static> Sim<M> {
 
     /// Stops or resumes an actor. A stopped actor's pending inputs are dropped when they come due.
     pub fn set_running(&mut self, id: ActorId, running: bool) {
-        self.slots[id.index()].running = running;
+        self.running[id.index()] = running;
     }
 
     pub fn is_running(&self, id: ActorId) -> bool {
-        self.slots[id.index()].running
+        self.running[id.index()]
     }
 
     pub fn now(&self) -> SimTime {
@@ -126,11 +140,11 @@ impl<M: Bounce + 'static> Sim<M> {
     }
 
     pub fn name(&self, id: ActorId) -> &str {
-        &self.slots[id.index()].name
+        &self.names[id.index()]
     }
 
     pub fn actor_count(&self) -> usize {
-        self.slots.len()
+        self.actors.len()
     }
 
     pub fn network_mut(&mut self) -> &mut Network {
@@ -147,13 +161,13 @@ impl<M: Bounce + 'static> Sim<M> {
 
     /// The actor `id` as its concrete type, if it is one.
     pub fn actor<T: Actor<M>>(&self, id: ActorId) -> Option<&T> {
-        let a: &dyn std::any::Any = self.slots.get(id.index())?.actor.as_ref();
+        let a: &dyn std::any::Any = self.actors.get(id.index())?.as_ref();
         a.downcast_ref::<T>()
     }
 
     /// The actor `id` as its concrete type, mutably.
     pub fn actor_mut<T: Actor<M>>(&mut self, id: ActorId) -> Option<&mut T> {
-        let a: &mut dyn std::any::Any = self.slots.get_mut(id.index())?.actor.as_mut();
+        let a: &mut dyn std::any::Any = self.actors.get_mut(id.index())?.as_mut();
         a.downcast_mut::<T>()
     }
 
@@ -163,15 +177,15 @@ impl<M: Bounce + 'static> Sim<M> {
         id: ActorId,
         f: impl FnOnce(Box<dyn Actor<M>>) -> Box<dyn Actor<M>>,
     ) {
-        let slot = &mut self.slots[id.index()];
+        let actor = &mut self.actors[id.index()];
         let placeholder: Box<dyn Actor<M>> = Box::new(Inert);
-        let old = std::mem::replace(&mut slot.actor, placeholder);
-        slot.actor = f(old);
+        let old = std::mem::replace(actor, placeholder);
+        *actor = f(old);
     }
 
     /// Replaces actor `id` (a restarted component starts from fresh state); keeps its stream.
     pub fn replace_actor(&mut self, id: ActorId, actor: Box<dyn Actor<M>>) {
-        self.slots[id.index()].actor = actor;
+        self.actors[id.index()] = actor;
     }
 
     /// Time of the next pending event.
@@ -186,6 +200,16 @@ impl<M: Bounce + 'static> Sim<M> {
         };
         debug_assert!(time >= self.now, "time went backwards");
         self.now = time;
+        // Start loading the state of an actor that comes next: with many actors it is not in
+        // cache, and the wait then overlaps this event instead of following it.
+        if let Some(next) = self.queue.peek_soon() {
+            let i = next.to().index();
+            if i < self.actors.len() {
+                prefetch(&self.running[i]);
+                prefetch(&self.actors[i]);
+                prefetch(&self.rngs[i]);
+            }
+        }
         let (to, input) = match env {
             Envelope::Start { to } => (to, Input::Start),
             // A message in flight on a link that was cut meanwhile is lost; its sender may hear.
@@ -196,7 +220,7 @@ impl<M: Bounce + 'static> Sim<M> {
             Envelope::Message { to, from, msg } => (to, Input::Message { from, msg }),
             Envelope::Timer { to, tag } => (to, Input::Timer { id, tag }),
             // A sender that stopped meanwhile sends nothing more.
-            Envelope::Deferred { from, .. } if !self.slots[from.index()].running => return true,
+            Envelope::Deferred { from, .. } if !self.running[from.index()] => return true,
             Envelope::Deferred { to, from, msg } => {
                 // Its wait at the sender is over: onto the link, or back if the link is cut.
                 match self.network.delivery(time, from, to) {
@@ -208,21 +232,20 @@ impl<M: Bounce + 'static> Sim<M> {
                 return true;
             }
         };
-        let slot = &mut self.slots[to.index()];
-        if !slot.running {
+        if !self.running[to.index()] {
             return true;
         }
         self.events += 1;
         let mut cx = Context {
             now: time,
             me: to,
-            rng: &mut slot.rng,
+            rng: &mut self.rngs[to.index()],
             queue: &mut self.queue,
             network: &mut self.network,
             trace: &mut self.trace,
             names: &self.names,
         };
-        slot.actor.handle(input, &mut cx);
+        self.actors[to.index()].handle(input, &mut cx);
         true
     }
 
