@@ -24,7 +24,9 @@ fn shipped() -> Vec<PathBuf> {
 /// The first line says `// kubesim:heavy`.
 fn heavy(path: &Path) -> bool {
     let text = std::fs::read_to_string(path).unwrap();
-    text.lines().next().is_some_and(|l| l.contains("// kubesim:heavy"))
+    text.lines()
+        .next()
+        .is_some_and(|l| l.contains("// kubesim:heavy"))
 }
 
 /// The shipped scenarios this build runs: all in release, the light ones in debug.

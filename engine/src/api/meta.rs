@@ -267,7 +267,15 @@ mod tests {
 
     #[test]
     fn rfc3339_digits_as_format() {
-        for secs in [0i64, 59, 86_399, 951_782_400, 1_767_225_600, 4_102_444_799, 253_402_300_799] {
+        for secs in [
+            0i64,
+            59,
+            86_399,
+            951_782_400,
+            1_767_225_600,
+            4_102_444_799,
+            253_402_300_799,
+        ] {
             for us in [None, Some(0u32), Some(7), Some(999_999)] {
                 let [y, m, d, hh, mm, ss] = civil(secs);
                 let want = match us {

@@ -93,7 +93,14 @@ mod tests {
 
     #[test]
     fn orders_as_a_map_of_pairs() {
-        let keys = [("b", "x"), ("a", "z"), ("", "n"), ("a", "b"), ("b", "a"), ("a", "z")];
+        let keys = [
+            ("b", "x"),
+            ("a", "z"),
+            ("", "n"),
+            ("a", "b"),
+            ("b", "a"),
+            ("a", "z"),
+        ];
         let mut m = NsMap::new();
         let mut want: BTreeMap<(String, String), usize> = BTreeMap::new();
         for (i, (ns, n)) in keys.iter().enumerate() {
@@ -103,7 +110,10 @@ mod tests {
             );
         }
         assert_eq!(m.len(), want.len());
-        assert_eq!(m.values().collect::<Vec<_>>(), want.values().collect::<Vec<_>>());
+        assert_eq!(
+            m.values().collect::<Vec<_>>(),
+            want.values().collect::<Vec<_>>()
+        );
         assert_eq!(m.values_in("a").copied().collect::<Vec<_>>(), [3, 5]);
         assert_eq!(m.remove("", "n"), Some(2));
         assert_eq!(m.remove("", "n"), None);

@@ -177,7 +177,10 @@ impl<'a> DeletionKey<'a> {
     /// A total preorder that `less` refines (with `now` above zero): a lower group key is
     /// always less, a higher one never. It is every criterion up to the logarithmic bucket
     /// of the time that decides by uid within a bucket.
-    fn group(&self, now: SimTime) -> (bool, u8, bool, i32, std::cmp::Reverse<usize>, i64, i64, i64) {
+    fn group(
+        &self,
+        now: SimTime,
+    ) -> (bool, u8, bool, i32, std::cmp::Reverse<usize>, i64, i64, i64) {
         let bucket = |t: Option<u64>| match t {
             None => -2,
             Some(t) => {

@@ -671,16 +671,15 @@ impl Kubelet {
         };
         // Compared without the heartbeat times.
         let same_conditions = node.status.conditions.len() == NODE_CONDITIONS.len()
-            && NODE_CONDITIONS
-                .iter()
-                .zip(&node.status.conditions)
-                .all(|(&(t, s, reason, message), c)| {
+            && NODE_CONDITIONS.iter().zip(&node.status.conditions).all(
+                |(&(t, s, reason, message), c)| {
                     c.type_ == t
                         && c.status == s
                         && c.reason == reason
                         && c.message == message
                         && c.last_transition_time == transition(t, s)
-                });
+                },
+            );
         let changed = !same_conditions || !self.images_match(&node.status.images);
         if changed || now.since(self.last_status_report) >= self.config.node_status_report_frequency
         {

@@ -926,8 +926,7 @@ impl NodeLifecycleController {
             (Some(h), _, _) => h,
         };
         // Always update the probe time if the node lease is renewed.
-        if let (true, Some(renew)) = (lease_is_newer(saved_lease, observed_lease), observed_lease)
-        {
+        if let (true, Some(renew)) = (lease_is_newer(saved_lease, observed_lease), observed_lease) {
             health.lease = Some(renew);
             health.probe_timestamp = now;
         }
@@ -1012,7 +1011,11 @@ impl NodeLifecycleController {
         cx: &mut Context<'_, Msg>,
     ) {
         let taints = &node.spec.taints;
-        let has = |key: &str| taints.iter().any(|t| t.key == key && t.effect == NO_EXECUTE);
+        let has = |key: &str| {
+            taints
+                .iter()
+                .any(|t| t.key == key && t.effect == NO_EXECUTE)
+        };
         match ready {
             Status::False if has(TAINT_NODE_UNREACHABLE) => {
                 let (add, del) = (vec![not_ready_taint()], vec![unreachable_taint()]);
@@ -1064,7 +1067,11 @@ impl NodeLifecycleController {
         cx: &mut Context<'_, Msg>,
     ) -> bool {
         let taints = &node.spec.taints;
-        let has = |key: &str| taints.iter().any(|t| t.key == key && t.effect == NO_EXECUTE);
+        let has = |key: &str| {
+            taints
+                .iter()
+                .any(|t| t.key == key && t.effect == NO_EXECUTE)
+        };
         if has(TAINT_NODE_UNREACHABLE) || has(TAINT_NODE_NOT_READY) {
             let steps = VecDeque::from([
                 TaintStep::Remove(vec![unreachable_taint()]),
