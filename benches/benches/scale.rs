@@ -2,7 +2,7 @@
 //! heartbeats, a rolling update, 10 failed nodes). Wall time of `Cluster::run`; building the
 //! cluster is not timed. Throughput is in events (inputs handled by actors) per second.
 //!
-//! Heavy (minutes per run, 2 GB and more): never in CI, only `cargo bench --bench scale`.
+//! Heavy (minutes per run, 2.6 GiB): never in CI, only `cargo bench --bench scale`.
 //! docs/performance-e2e.md gives the figures.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -12,7 +12,14 @@ use std::time::{Duration, Instant};
 
 fn scale(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/scale-5k.ron");
-    let scenario = kubesim::scenario::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut scenario = kubesim::scenario::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    // KUBESIM_SCHEDULER_CONFIG=FILE: another KubeSchedulerConfiguration, as `kubesim run
+    // --scheduler-config` (docs/performance-e2e.md runs it without PodTopologySpread).
+    if let Ok(file) = std::env::var("KUBESIM_SCHEDULER_CONFIG") {
+        let cfg = kubesim::scenario::load::load_scheduler_config(Path::new(&file))
+            .unwrap_or_else(|e| panic!("{e}"));
+        scenario.cluster.scheduler = Some(cfg);
+    }
     // One run first, for the event count (the same on every run of the same seed).
     let mut probe = Cluster::new(&scenario, RunOptions::default());
     let report = probe.run(None);
