@@ -1012,16 +1012,16 @@ pub fn replicas_running_after_quiet_period(run: &Run) -> Result<(), String> {
         .collect();
     let templates: Vec<(&str, &kubesim::api::PodTemplateSpec)> = sets
         .iter()
-        .map(|r| (r.metadata.namespace.as_str(), &r.spec.template))
+        .map(|r| (r.metadata.namespace.as_str(), &*r.spec.template))
         .chain(
             deployments
                 .iter()
-                .map(|d| (d.metadata.namespace.as_str(), &d.spec.template)),
+                .map(|d| (d.metadata.namespace.as_str(), &*d.spec.template)),
         )
         .chain(
             daemonsets
                 .iter()
-                .map(|d| (d.metadata.namespace.as_str(), &d.spec.template)),
+                .map(|d| (d.metadata.namespace.as_str(), &*d.spec.template)),
         )
         .chain(bare.iter().map(|t| (t.metadata.namespace.as_str(), t)))
         .collect();

@@ -32,7 +32,7 @@ pub struct DaemonSetSpec {
     #[serde(default)]
     pub selector: LabelSelector,
     #[serde(default)]
-    pub template: PodTemplateSpec,
+    pub template: Box<PodTemplateSpec>,
     #[serde(default)]
     pub update_strategy: DaemonSetUpdateStrategy,
     #[serde(default, skip_serializing_if = "is_zero_i32")]

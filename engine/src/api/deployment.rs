@@ -34,7 +34,7 @@ pub struct DeploymentSpec {
     #[serde(default)]
     pub selector: LabelSelector,
     #[serde(default)]
-    pub template: PodTemplateSpec,
+    pub template: Box<PodTemplateSpec>,
     #[serde(default)]
     pub strategy: DeploymentStrategy,
     #[serde(default, skip_serializing_if = "is_zero_i32")]

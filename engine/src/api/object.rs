@@ -56,9 +56,11 @@ macro_rules! kinds {
             }
         }
 
-        /// Any stored object.
+        /// Any stored object. Its size is the Pod's (the workloads box their pod template);
+        /// boxing the Pod too would change every place that builds one.
         #[derive(Clone, Debug, PartialEq, Serialize)]
         #[serde(untagged)]
+        #[allow(clippy::large_enum_variant)]
         pub enum Object { $($t($t)),* }
 
         impl Object {

@@ -16,7 +16,7 @@ pub struct ReplicaSetSpec {
     #[serde(default)]
     pub selector: LabelSelector,
     #[serde(default)]
-    pub template: PodTemplateSpec,
+    pub template: Box<PodTemplateSpec>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]

@@ -40,6 +40,9 @@ pub struct FaultTimeline {
     pods: Vec<(String, String)>,
     /// Whether an EndpointSlice listed a ready endpoint on the nodes when the fault began.
     had_endpoints: bool,
+    /// The store revision of the last look: a look after writes of other kinds only (Leases)
+    /// would see the same.
+    seen_rev: Option<u64>,
 }
 
 impl FaultTimeline {
@@ -63,6 +66,7 @@ impl FaultTimeline {
             dipped: false,
             pods: Vec::new(),
             had_endpoints: false,
+            seen_rev: None,
         }
     }
 
@@ -108,6 +112,22 @@ impl FaultTimeline {
 
     /// Looks at the store after the writes at `now`.
     pub fn observe(&mut self, store: &Store, now: SimTime) {
+        // What is looked at: Nodes, Pods, EndpointSlices, ReplicaSets.
+        let relevant = |k: Kind| {
+            matches!(
+                k,
+                Kind::Node | Kind::Pod | Kind::EndpointSlice | Kind::ReplicaSet
+            )
+        };
+        let unchanged = self.seen_rev.is_some_and(|rev| {
+            store
+                .events_since(rev)
+                .is_ok_and(|mut evs| !evs.any(|e| relevant(e.object.kind())))
+        });
+        self.seen_rev = Some(store.revision());
+        if unchanged {
+            return;
+        }
         let first = |slot: &mut Option<SimTime>, seen: bool| {
             if slot.is_none() && seen {
                 *slot = Some(now);

@@ -168,7 +168,7 @@ pub fn object_for(c: &Create) -> Object {
             let mut t = template(&labels, PodSpec::default());
             extras!(r).apply(&mut spec, &mut t.metadata.annotations);
             t.spec = spec;
-            rs.spec.template = t;
+            *rs.spec.template = t;
             Object::ReplicaSet(rs)
         }
         Create::Deployment(d) => {
@@ -184,7 +184,7 @@ pub fn object_for(c: &Create) -> Object {
             let mut t = template(&labels, PodSpec::default());
             extras!(d).apply(&mut spec, &mut t.metadata.annotations);
             t.spec = spec;
-            s.template = t;
+            *s.template = t;
             s.strategy = match &d.strategy {
                 None => DeploymentStrategy::default(),
                 Some(Strategy::Recreate) => DeploymentStrategy {
@@ -219,7 +219,7 @@ pub fn object_for(c: &Create) -> Object {
             let mut t = template(&labels, PodSpec::default());
             extras!(d).apply(&mut spec, &mut t.metadata.annotations);
             t.spec = spec;
-            ds.spec.template = t;
+            *ds.spec.template = t;
             Object::DaemonSet(ds)
         }
         Create::Pod(p) => {
