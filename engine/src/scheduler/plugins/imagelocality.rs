@@ -57,25 +57,31 @@ fn scaled_image_score(size: i64, num_nodes: usize, total_num_nodes: usize) -> i6
     (size as f64 * spread) as i64
 }
 
-/// `sumImageScores`: the scaled scores of the node's images that the pod's init containers
-/// and containers use (an image used twice counts twice).
-fn sum_image_scores(node: &NodeInfo, pod: &Pod, snapshot: &Snapshot) -> i64 {
-    if node.images.is_empty() {
-        return 0;
-    }
-    let total = snapshot.len();
+/// The pod's images (init containers, then containers; an image used twice counts twice):
+/// normalized name and number of nodes that have it.
+fn pod_images(pod: &Pod, snapshot: &Snapshot) -> Vec<(String, usize)> {
     pod.spec
         .init_containers
         .iter()
         .chain(&pod.spec.containers)
-        .filter_map(|c| {
+        .map(|c| {
             let name = normalized_image_name(&c.image);
-            let size = *node.images.get(&name)?;
-            Some(scaled_image_score(
-                size,
-                snapshot.num_nodes_with_image(&name),
-                total,
-            ))
+            let n = snapshot.num_nodes_with_image(&name);
+            (name, n)
+        })
+        .collect()
+}
+
+/// `sumImageScores`: the scaled scores of the node's images among `images` (pod_images).
+fn sum_image_scores(node: &NodeInfo, images: &[(String, usize)], total: usize) -> i64 {
+    if node.images.is_empty() {
+        return 0;
+    }
+    images
+        .iter()
+        .filter_map(|(name, num_nodes)| {
+            let size = *node.images.get(name)?;
+            Some(scaled_image_score(size, *num_nodes, total))
         })
         .sum()
 }
@@ -83,7 +89,7 @@ fn sum_image_scores(node: &NodeInfo, pod: &Pod, snapshot: &Snapshot) -> i64 {
 impl ScorePlugin for ImageLocality {
     fn score(&self, _: &CycleState, pod: &PodInfo, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
         let pod = pod.pod();
-        let sum = sum_image_scores(node, pod, snapshot);
+        let sum = sum_image_scores(node, &pod_images(pod, snapshot), snapshot.len());
         calculate_priority(
             sum,
             pod.spec.init_containers.len() + pod.spec.containers.len(),
@@ -102,11 +108,13 @@ impl ScorePlugin for ImageLocality {
         let containers = pod.spec.init_containers.len() + pod.spec.containers.len();
         // A node without images sums to 0.
         let without_images = calculate_priority(0, containers);
+        let images = pod_images(pod, snapshot);
+        let total = snapshot.len();
         out.extend(nodes.iter().map(|n| {
             if n.images.is_empty() {
                 without_images
             } else {
-                calculate_priority(sum_image_scores(n, pod, snapshot), containers)
+                calculate_priority(sum_image_scores(n, &images, total), containers)
             }
         }));
     }
