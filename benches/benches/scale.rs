@@ -6,6 +6,10 @@
 //! docs/performance-e2e.md gives the figures.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+/// The allocator of the `kubesim` binary, so the figures are those of `kubesim run`.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use kubesim::cluster::{Cluster, RunOptions};
 use std::path::Path;
 use std::time::{Duration, Instant};

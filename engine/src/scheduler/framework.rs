@@ -7,6 +7,7 @@
 //! returning itself from the matching `as_*` method, as a Go plugin does by implementing the
 //! interface. Plugins are `&self`: per-cycle data goes in [`CycleState`].
 
+use super::node_images::NodeImages;
 use super::snapshot::Snapshot;
 use crate::api::affinity::ContainerPort;
 use crate::api::{Node, Object, ObjectRef, Pod};
@@ -246,7 +247,7 @@ pub struct NodeInfo {
     /// Host ports in use (`UsedPorts`), one entry per use.
     pub used_ports: Vec<HostPort>,
     /// Images on the node by normalized name, with their size in bytes.
-    pub images: BTreeMap<String, i64>,
+    pub images: NodeImages,
 }
 
 /// Adds ":latest" to an image name without a tag or digest (ImageLocality normalizedImageName).
@@ -271,7 +272,7 @@ impl NodeInfo {
             pods_with_affinity: Vec::new(),
             pods_with_required_anti_affinity: Vec::new(),
             used_ports: Vec::new(),
-            images: BTreeMap::new(),
+            images: NodeImages::default(),
         };
         info.set_node(node);
         info

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod explain;
 pub mod framework;
+pub mod node_images;
 pub mod plugins;
 pub mod profile;
 pub mod queue;

@@ -7,6 +7,7 @@ use crate::api::Pod;
 use crate::scheduler::framework::{
     normalized_image_name, CycleState, NodeInfo, Plugin, PodInfo, ScorePlugin, MAX_NODE_SCORE,
 };
+use crate::scheduler::node_images::NodeImages;
 use crate::scheduler::snapshot::Snapshot;
 
 pub const NAME: &str = "ImageLocality";
@@ -58,8 +59,8 @@ fn scaled_image_score(size: i64, num_nodes: usize, total_num_nodes: usize) -> i6
 }
 
 /// The pod's images (init containers, then containers; an image used twice counts twice):
-/// normalized name and number of nodes that have it.
-fn pod_images(pod: &Pod, snapshot: &Snapshot) -> Vec<(String, usize)> {
+/// the hash of the normalized name, the number of nodes that have it, the name.
+fn pod_images(pod: &Pod, snapshot: &Snapshot) -> Vec<(u64, usize, String)> {
     pod.spec
         .init_containers
         .iter()
@@ -67,20 +68,20 @@ fn pod_images(pod: &Pod, snapshot: &Snapshot) -> Vec<(String, usize)> {
         .map(|c| {
             let name = normalized_image_name(&c.image);
             let n = snapshot.num_nodes_with_image(&name);
-            (name, n)
+            (NodeImages::hash(&name), n, name)
         })
         .collect()
 }
 
 /// `sumImageScores`: the scaled scores of the node's images among `images` (pod_images).
-fn sum_image_scores(node: &NodeInfo, images: &[(String, usize)], total: usize) -> i64 {
+fn sum_image_scores(node: &NodeInfo, images: &[(u64, usize, String)], total: usize) -> i64 {
     if node.images.is_empty() {
         return 0;
     }
     images
         .iter()
-        .filter_map(|(name, num_nodes)| {
-            let size = *node.images.get(name)?;
+        .filter_map(|(hash, num_nodes, name)| {
+            let size = node.images.get_hashed(*hash, name)?;
             Some(scaled_image_score(size, *num_nodes, total))
         })
         .sum()
