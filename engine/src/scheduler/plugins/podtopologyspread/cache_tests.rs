@@ -110,8 +110,26 @@ fn probes() -> Vec<(&'static str, Pod, usize)> {
             "required node affinity, taints Honor",
             pod("q7")
                 .node_affinity_not_in("zone", &["z2"])
-                .spread(1, ZONE, DNS, exists("tier"), Some(2), None, Some("Honor"), &[])
-                .spread(1, ZONE, SA, exists("tier"), None, Some("Ignore"), Some("Honor"), &[])
+                .spread(
+                    1,
+                    ZONE,
+                    DNS,
+                    exists("tier"),
+                    Some(2),
+                    None,
+                    Some("Honor"),
+                    &[],
+                )
+                .spread(
+                    1,
+                    ZONE,
+                    SA,
+                    exists("tier"),
+                    None,
+                    Some("Ignore"),
+                    Some("Honor"),
+                    &[],
+                )
                 .spread(1, HOST, SA, exists("tier"), None, None, Some("Honor"), &[])
                 .obj(),
             0,
@@ -121,8 +139,26 @@ fn probes() -> Vec<(&'static str, Pod, usize)> {
             pod("q8")
                 .label("tier", "y")
                 .node_selector("disk", "ssd")
-                .spread(1, ZONE, DNS, exists("app"), None, Some("Ignore"), None, &["tier"])
-                .spread(2, "zone", SA, exists("app"), None, Some("Ignore"), None, &["tier"])
+                .spread(
+                    1,
+                    ZONE,
+                    DNS,
+                    exists("app"),
+                    None,
+                    Some("Ignore"),
+                    None,
+                    &["tier"],
+                )
+                .spread(
+                    2,
+                    "zone",
+                    SA,
+                    exists("app"),
+                    None,
+                    Some("Ignore"),
+                    None,
+                    &["tier"],
+                )
                 .obj(),
             0,
         ),
@@ -144,7 +180,10 @@ fn probes() -> Vec<(&'static str, Pod, usize)> {
 }
 
 fn owners() -> Vec<ObjectRef> {
-    vec![replica_set("rs-a", labels(&[("app", "a")])), service(&[("app", "b")])]
+    vec![
+        replica_set("rs-a", labels(&[("app", "a")])),
+        service(&[("app", "b")]),
+    ]
 }
 
 fn plugins() -> Vec<PodTopologySpread> {

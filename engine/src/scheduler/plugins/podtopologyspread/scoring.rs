@@ -328,7 +328,13 @@ impl PodTopologySpread {
 impl ScorePlugin for PodTopologySpread {
     /// round(sum over the constraints whose key the node has of count x weight + maxSkew - 1);
     /// 0 for an ignored node.
-    fn score(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo, snapshot: &Snapshot) -> i64 {
+    fn score(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        node: &NodeInfo,
+        snapshot: &Snapshot,
+    ) -> i64 {
         let mut out = Vec::with_capacity(1);
         self.score_nodes(state, pod, &[node], snapshot, &mut out);
         out[0]
@@ -349,7 +355,11 @@ impl ScorePlugin for PodTopologySpread {
             return;
         };
         let pod = pod.pod();
-        if !s.constraints.iter().any(|c| c.topology_key == LABEL_HOSTNAME) {
+        if !s
+            .constraints
+            .iter()
+            .any(|c| c.topology_key == LABEL_HOSTNAME)
+        {
             out.extend(nodes.iter().map(|n| Self::score_reference(s, pod, n)));
             return;
         }
