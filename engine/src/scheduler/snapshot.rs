@@ -5,7 +5,9 @@
 
 use super::framework::{NodeInfo, PodInfo};
 use crate::api::{Node, ObjectRef};
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// (namespace, name) of a pod.
@@ -30,19 +32,99 @@ pub fn zone_key(node: &Node) -> String {
     }
 }
 
+/// Entries kept in the placement log; past this the older half is dropped (few in tests, so
+/// that caches fall behind).
+const LOG_CAPACITY: usize = if cfg!(test) { 64 } else { 65_536 };
+
+/// A process-wide unique number, fresh on every clone: a cache filled from one snapshot's log
+/// never mistakes another (or a copy that then diverged) for it.
+#[derive(Debug, PartialEq, Eq)]
+struct LogId(u64);
+
+impl LogId {
+    fn fresh() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        LogId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl Default for LogId {
+    fn default() -> Self {
+        LogId::fresh()
+    }
+}
+
+impl Clone for LogId {
+    fn clone(&self) -> Self {
+        LogId::fresh()
+    }
+}
+
+/// One change of what the nodes hold, for caches that follow the snapshot incrementally.
+#[derive(Clone, Debug)]
+pub enum Change {
+    /// A pod was counted (`delta` 1) or stopped being counted (-1) on the node at this slot.
+    Pod {
+        slot: usize,
+        pod: Arc<PodInfo>,
+        delta: i64,
+    },
+    /// A node was added at this slot (its pods follow as `Pod` changes).
+    NodeAdded { slot: usize },
+}
+
+/// The changes since the log's id was last renewed, at absolute positions `start..`. Removing a
+/// node (slots move) or changing a node's labels renews the id: caches then recount.
+#[derive(Clone, Debug, Default)]
+struct ChangeLog {
+    id: LogId,
+    start: u64,
+    changes: Vec<Change>,
+}
+
+impl ChangeLog {
+    fn push(&mut self, c: Change) {
+        if self.changes.len() >= LOG_CAPACITY {
+            let half = LOG_CAPACITY / 2;
+            self.changes.drain(..half);
+            self.start += half as u64;
+        }
+        self.changes.push(c);
+    }
+
+    fn reset(&mut self) {
+        self.id = LogId::fresh();
+        self.start = 0;
+        self.changes.clear();
+    }
+}
+
+/// Whether two infos of a pod count alike for label-selector counts (namespace, labels,
+/// deletion timestamp).
+fn counts_alike(a: &PodInfo, b: &PodInfo) -> bool {
+    let (a, b) = (&a.pod().metadata, &b.pod().metadata);
+    a.namespace == b.namespace
+        && a.deletion_timestamp == b.deletion_timestamp
+        && a.labels == b.labels
+}
+
 /// Nodes and the pods on them.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
+    /// Nodes by storage index ("slot").
     nodes: Vec<NodeInfo>,
     index: BTreeMap<String, usize>,
     /// Zones in order of first appearance, each with its nodes (storage indices) in order of
     /// addition.
     tree: Vec<(String, Vec<usize>)>,
-    /// Storage indices in node-tree order (round-robin over zones).
-    order: Vec<usize>,
+    /// Storage indices in node-tree order (round-robin over zones); computed when first asked
+    /// for after a node was added, moved or removed.
+    order: OnceCell<Vec<usize>>,
     /// Each node's position in name order, by storage index; computed when first asked for
     /// after a node was added or removed.
-    name_rank: std::cell::OnceCell<Vec<u32>>,
+    name_rank: OnceCell<Vec<u32>>,
+    /// Pod placements and node additions, for incremental caches.
+    log: ChangeLog,
     /// Normalized image name -> number of nodes that have it.
     image_nodes: BTreeMap<String, usize>,
     /// Pod -> the node it is bound or assumed to.
@@ -200,12 +282,42 @@ impl Snapshot {
 
     /// The i-th node in node-tree order.
     pub fn at(&self, i: usize) -> &NodeInfo {
-        &self.nodes[self.order[i]]
+        &self.nodes[self.order()[i]]
     }
 
     /// All nodes in node-tree order (`NodeInfos().List()`).
     pub fn list(&self) -> impl Iterator<Item = &NodeInfo> + '_ {
-        self.order.iter().map(|&i| &self.nodes[i])
+        self.order().iter().map(|&i| &self.nodes[i])
+    }
+
+    /// All nodes in storage order: `slots()[s]` is the node at slot `s`.
+    pub fn slots(&self) -> &[NodeInfo] {
+        &self.nodes
+    }
+
+    /// The slot of `node` when it is this snapshot's own NodeInfo (not a copy).
+    pub fn slot_of(&self, node: &NodeInfo) -> Option<usize> {
+        let size = std::mem::size_of::<NodeInfo>();
+        let base = self.nodes.as_ptr() as usize;
+        let off = (node as *const NodeInfo as usize).checked_sub(base)?;
+        let slot = off / size;
+        (off % size == 0 && slot < self.nodes.len()).then_some(slot)
+    }
+
+    /// The placement log's id: it changes when slots move or node labels change.
+    pub fn log_id(&self) -> u64 {
+        self.log.id.0
+    }
+
+    /// The absolute position after the last change.
+    pub fn log_end(&self) -> u64 {
+        self.log.start + self.log.changes.len() as u64
+    }
+
+    /// The changes from absolute position `pos` on; None when they were dropped.
+    pub fn log_since(&self, pos: u64) -> Option<&[Change]> {
+        let i = pos.checked_sub(self.log.start)?;
+        self.log.changes.get(i as usize..)
     }
 
     pub fn get(&self, name: &str) -> Option<&NodeInfo> {
@@ -242,20 +354,29 @@ impl Snapshot {
             }
             ranks
         });
-        ranks[self.order[i]]
+        ranks[self.order()[i]]
     }
 
-    fn rebuild_order(&mut self) {
-        self.name_rank.take();
-        self.order.clear();
-        let longest = self.tree.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
-        for i in 0..longest {
-            for (_, nodes) in &self.tree {
-                if let Some(&n) = nodes.get(i) {
-                    self.order.push(n);
+    /// Storage indices in node-tree order: the zones' i-th nodes for each i in turn.
+    fn order(&self) -> &[usize] {
+        self.order.get_or_init(|| {
+            let mut order = Vec::with_capacity(self.nodes.len());
+            let longest = self.tree.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+            for i in 0..longest {
+                for (_, nodes) in &self.tree {
+                    if let Some(&n) = nodes.get(i) {
+                        order.push(n);
+                    }
                 }
             }
-        }
+            order
+        })
+    }
+
+    /// Forgets the node order (and name ranks) after nodes were added, moved or removed.
+    fn rebuild_order(&mut self) {
+        self.name_rank.take();
+        self.order.take();
     }
 
     fn count_images(&mut self, info_idx: usize, delta: isize) {
@@ -291,6 +412,9 @@ impl Snapshot {
         match self.index.get(&name).copied() {
             Some(i) => {
                 let old_zone = zone_key(&self.nodes[i].node);
+                if self.nodes[i].node.metadata.labels != node.metadata.labels {
+                    self.log.reset();
+                }
                 self.count_images(i, -1);
                 self.nodes[i].set_node(node);
                 self.count_images(i, 1);
@@ -302,10 +426,16 @@ impl Snapshot {
             }
             None => {
                 let mut info = NodeInfo::new(node);
+                let i = self.nodes.len();
+                self.log.push(Change::NodeAdded { slot: i });
                 for p in self.orphans.remove(&name).unwrap_or_default() {
+                    self.log.push(Change::Pod {
+                        slot: i,
+                        pod: p.clone(),
+                        delta: 1,
+                    });
                     info.add_pod(p);
                 }
-                let i = self.nodes.len();
                 self.index.insert(name.clone(), i);
                 self.nodes.push(info);
                 self.count_images(i, 1);
@@ -321,6 +451,7 @@ impl Snapshot {
         let Some(i) = self.index.remove(name) else {
             return;
         };
+        self.log.reset();
         self.count_images(i, -1);
         self.tree_remove(&zone_key(&self.nodes[i].node), i);
         let last = self.nodes.len() - 1;
@@ -360,27 +491,68 @@ impl Snapshot {
         }
     }
 
-    /// Counts a pod on a node (AddPod, or AssumePod before the binding is seen).
+    /// Counts a pod on a node (AddPod, or AssumePod before the binding is seen). Replacing a
+    /// pod on the same node by one that counts alike (a status update) is not logged.
     pub fn add_pod(&mut self, pod: Arc<PodInfo>, node: &str) {
-        self.remove_pod(&pod.key());
+        let old = self.take_pod(&pod.key());
         self.placed.insert(pod.key(), node.to_string());
-        match self.index.get(node) {
+        let slot = match self.index.get(node) {
             Some(&i) => {
-                self.nodes[i].add_pod(pod);
+                self.nodes[i].add_pod(pod.clone());
                 self.track_affinity(node);
+                Some(i)
             }
-            None => self.orphans.entry(node.to_string()).or_default().push(pod),
+            None => {
+                self.orphans
+                    .entry(node.to_string())
+                    .or_default()
+                    .push(pod.clone());
+                None
+            }
+        };
+        let old = old.and_then(|(_, s, p)| Some((s?, p)));
+        if let (Some((s, p)), Some(i)) = (&old, slot) {
+            if *s == i && counts_alike(p, &pod) {
+                return;
+            }
+        }
+        if let Some((slot, pod)) = old {
+            self.log.push(Change::Pod {
+                slot,
+                pod,
+                delta: -1,
+            });
+        }
+        if let Some(slot) = slot {
+            self.log.push(Change::Pod {
+                slot,
+                pod,
+                delta: 1,
+            });
         }
     }
 
     /// Stops counting a pod (RemovePod, ForgetPod); returns its node and info.
     pub fn remove_pod(&mut self, key: &PodKey) -> Option<(String, Arc<PodInfo>)> {
+        let (node, slot, p) = self.take_pod(key)?;
+        if let Some(slot) = slot {
+            self.log.push(Change::Pod {
+                slot,
+                pod: p.clone(),
+                delta: -1,
+            });
+        }
+        Some((node, p))
+    }
+
+    /// Removes a pod without logging it: its node, the node's slot when known, and its info.
+    fn take_pod(&mut self, key: &PodKey) -> Option<(String, Option<usize>, Arc<PodInfo>)> {
         let node = self.placed.remove(key)?;
-        let removed = match self.index.get(&node) {
-            Some(&i) => {
+        let removed = match self.index.get(&node).copied() {
+            Some(i) => {
                 let p = self.nodes[i].remove_pod(&key.0, &key.1);
                 self.track_affinity(&node);
-                p
+                p.map(|p| (Some(i), p))
             }
             None => {
                 let list = self.orphans.get_mut(&node)?;
@@ -389,10 +561,10 @@ impl Snapshot {
                 if list.is_empty() {
                     self.orphans.remove(&node);
                 }
-                Some(p)
+                Some((None, p))
             }
         };
-        removed.map(|p| (node, p))
+        removed.map(|(slot, p)| (node, slot, p))
     }
 }
 
@@ -438,6 +610,29 @@ mod tests {
         // A zone change moves the node to the end of its new zone.
         s.set_node(node("a1", Some("b")));
         assert_eq!(names(&s), ["a2", "b2", "a3", "a1"]);
+    }
+
+    /// The node order, computed lazily, is the one computed afresh after every change.
+    #[test]
+    fn lazy_node_order_follows_random_node_changes() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let mut s = Snapshot::new();
+        for _ in 0..400 {
+            let r = rng.next_u64();
+            let name = format!("n{}", r % 13);
+            if r % 5 == 0 {
+                s.remove_node(&name);
+            } else {
+                let zone = ["a", "b", "c", "d"][(r / 13 % 4) as usize];
+                s.set_node(node(&name, (r % 7 != 0).then_some(zone)));
+            }
+            let mut fresh = s.clone();
+            fresh.rebuild_order();
+            assert_eq!(names(&s), names(&fresh));
+            let ranks = |s: &Snapshot| (0..s.len()).map(|i| s.name_rank(i)).collect::<Vec<_>>();
+            assert_eq!(ranks(&s), ranks(&fresh));
+        }
     }
 
     #[test]

@@ -55,7 +55,7 @@ impl Requirement {
 
 /// `labels.Selector`: `Nothing` (from a nil `LabelSelector`) matches no labels; otherwise all
 /// requirements must hold, so no requirement (`Everything`) matches every label set.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Selector {
     Nothing,
     Requirements(Vec<Requirement>),
@@ -198,6 +198,22 @@ fn do_not_schedule(t: &Taint) -> bool {
 }
 
 impl Constraint {
+    /// Whether [`Constraint::match_node_inclusion_policies`] admits every node for `pod`: the
+    /// taints policy is Ignore and, under Honor, the pod has no nodeSelector and no required
+    /// node affinity.
+    pub fn includes_every_node(&self, pod: &Pod) -> bool {
+        let affinity_free = pod.spec.node_selector.is_empty()
+            && pod
+                .spec
+                .affinity
+                .as_ref()
+                .and_then(|a| a.node_affinity.as_ref())
+                .and_then(|na| na.required.as_ref())
+                .is_none();
+        (self.node_affinity_policy == NodeInclusionPolicy::Ignore || affinity_free)
+            && self.node_taints_policy == NodeInclusionPolicy::Ignore
+    }
+
     /// `matchNodeInclusionPolicies`: Honor of node affinity needs the pod's nodeSelector and
     /// required node affinity to match the node; Honor of taints needs every NoSchedule and
     /// NoExecute taint tolerated.
@@ -327,6 +343,14 @@ pub fn build_default_constraints(
         c.selector = selector.clone();
     }
     Ok(constraints)
+}
+
+/// The constraints' topology keys, sorted, without repeats.
+pub fn topology_keys(constraints: &[Constraint]) -> Vec<String> {
+    let mut keys: Vec<String> = constraints.iter().map(|c| c.topology_key.clone()).collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// `nodeLabelsMatchSpreadConstraints`: the node has every constraint's topology key.

@@ -7,8 +7,8 @@
 //! equal minima a critical path names can depend on that.
 
 use super::common::{
-    build_default_constraints, count_pods_match_selector, filter_topology_spread_constraints,
-    node_labels_match_spread_constraints, Constraint, DO_NOT_SCHEDULE,
+    build_default_constraints, filter_topology_spread_constraints,
+    node_labels_match_spread_constraints, topology_keys, Constraint, DO_NOT_SCHEDULE,
 };
 use super::{PodTopologySpread, ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH};
 use crate::api::{Node, Pod};
@@ -86,7 +86,7 @@ impl CriticalPaths {
 
 /// `preFilterState`: per DoNotSchedule constraint, matching pods per topology value and the
 /// critical paths. Constraints are shared between clones.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PreFilterState {
     pub constraints: Arc<Vec<Constraint>>,
     pub critical_paths: Vec<CriticalPaths>,
@@ -159,12 +159,16 @@ impl PodTopologySpread {
         }
     }
 
-    /// `calPreFilterState` over every node of the snapshot.
-    pub fn cal_pre_filter_state(
+    /// `calPreFilterState` over every node of the snapshot, as upstream counts: every pod of
+    /// every node matched against each constraint's selector (the reference for the cached
+    /// counting).
+    #[cfg(test)]
+    pub(crate) fn cal_pre_filter_state_reference(
         &self,
         pod: &Pod,
         snapshot: &Snapshot,
     ) -> Result<PreFilterState, String> {
+        use super::common::count_pods_match_selector;
         let constraints = self
             .get_constraints(pod, snapshot)
             .map_err(|e| format!("get constraints from pod: {e}"))?;
@@ -187,6 +191,55 @@ impl PodTopologySpread {
                     &c.selector,
                     &pod.metadata.namespace,
                 );
+                match tp[i].get_mut(value) {
+                    Some(n) => *n += count,
+                    None => {
+                        tp[i].insert(value.clone(), count);
+                    }
+                }
+            }
+        }
+        Ok(Self::with_critical_paths(constraints, tp))
+    }
+
+    /// `calPreFilterState` over every node of the snapshot, from the cache: a constraint that
+    /// admits every node takes its domains (nodes with every topology key) as they are;
+    /// otherwise the nodes are walked with their cached counts.
+    pub fn cal_pre_filter_state(
+        &self,
+        pod: &Pod,
+        snapshot: &Snapshot,
+    ) -> Result<PreFilterState, String> {
+        let constraints = self
+            .get_constraints(pod, snapshot)
+            .map_err(|e| format!("get constraints from pod: {e}"))?;
+        if constraints.is_empty() {
+            return Ok(PreFilterState::default());
+        }
+        let required = topology_keys(&constraints);
+        let mut cache = self.cache.lock();
+        let ns = &pod.metadata.namespace;
+        let mut tp = vec![BTreeMap::<String, i64>::new(); constraints.len()];
+        for (i, c) in constraints.iter().enumerate() {
+            let e = cache.entry(snapshot, ns, &c.selector);
+            if c.includes_every_node(pod) {
+                tp[i] = e
+                    .domains(snapshot, &c.topology_key, &required)
+                    .iter()
+                    .filter(|(_, d)| d.nodes > 0)
+                    .map(|(v, d)| (v.clone(), d.pods))
+                    .collect();
+                continue;
+            }
+            for (slot, node_info) in snapshot.slots().iter().enumerate() {
+                let node = &node_info.node;
+                if !node_labels_match_spread_constraints(&node.metadata.labels, &constraints)
+                    || !c.match_node_inclusion_policies(pod, node)
+                {
+                    continue;
+                }
+                let value = &node.metadata.labels[&c.topology_key];
+                let count = e.count(slot);
                 // Looked up first: the value is copied only when new.
                 match tp[i].get_mut(value) {
                     Some(n) => *n += count,
@@ -196,6 +249,14 @@ impl PodTopologySpread {
                 }
             }
         }
+        Ok(Self::with_critical_paths(constraints, tp))
+    }
+
+    /// The state with each constraint's critical paths, topology values in sorted order.
+    fn with_critical_paths(
+        constraints: Vec<Constraint>,
+        tp: Vec<BTreeMap<String, i64>>,
+    ) -> PreFilterState {
         let critical_paths = tp
             .iter()
             .map(|m| {
@@ -206,11 +267,11 @@ impl PodTopologySpread {
                 p
             })
             .collect();
-        Ok(PreFilterState {
+        PreFilterState {
             constraints: Arc::new(constraints),
             critical_paths,
             tp_value_to_match_num: tp,
-        })
+        }
     }
 }
 

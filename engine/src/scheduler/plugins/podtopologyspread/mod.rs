@@ -6,6 +6,7 @@
 //! inclusion policies and matchLabelKeys are always on.
 
 pub mod args;
+pub mod cache;
 pub mod common;
 pub mod filtering;
 pub mod scoring;
@@ -47,6 +48,8 @@ pub struct PodTopologySpread {
     /// The defaults are the system ones (nodes then need not have every topology key to be
     /// scored).
     pub system_defaulted: bool,
+    /// Matching pods per node and topology value, followed from the snapshot's change log.
+    pub cache: cache::CacheCell,
 }
 
 impl PodTopologySpread {
@@ -56,11 +59,13 @@ impl PodTopologySpread {
             PodTopologySpread {
                 default_constraints: system_default_constraints(),
                 system_defaulted: true,
+                cache: Default::default(),
             }
         } else {
             PodTopologySpread {
                 default_constraints: args.default_constraints.iter().map(Into::into).collect(),
                 system_defaulted: false,
+                cache: Default::default(),
             }
         }
     }
@@ -333,6 +338,7 @@ pub(crate) mod testing {
         PodTopologySpread {
             default_constraints: defaults,
             system_defaulted: false,
+            cache: Default::default(),
         }
     }
 
@@ -341,6 +347,7 @@ pub(crate) mod testing {
         PodTopologySpread {
             default_constraints: system_default_constraints(),
             system_defaulted: true,
+            cache: Default::default(),
         }
     }
 

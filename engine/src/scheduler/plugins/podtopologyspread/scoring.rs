@@ -5,7 +5,8 @@
 
 use super::common::{
     build_default_constraints, count_pods_match_selector, filter_topology_spread_constraints,
-    node_labels_match_spread_constraints, Constraint, LABEL_HOSTNAME, SCHEDULE_ANYWAY,
+    node_labels_match_spread_constraints, topology_keys, Constraint, LABEL_HOSTNAME,
+    SCHEDULE_ANYWAY,
 };
 use super::PodTopologySpread;
 use crate::api::Pod;
@@ -152,31 +153,43 @@ impl PodTopologySpread {
     }
 }
 
-impl PreScorePlugin for PodTopologySpread {
-    /// Skip when the cluster has no node or the pod has no ScheduleAnyway constraint. Nodes must
-    /// have every topology key unless the constraints are the system defaults.
-    fn pre_score(
+impl PodTopologySpread {
+    /// `PreScore` up to the counting: None for Skip.
+    fn pre_score_init(
         &self,
-        state: &mut CycleState,
-        pod: &PodInfo,
+        pod: &Pod,
         nodes: &[&NodeInfo],
         snapshot: &Snapshot,
-    ) -> Status {
+    ) -> Result<Option<(PreScoreState, bool)>, Status> {
         if snapshot.is_empty() {
-            return Status::skip();
+            return Ok(None);
         }
-        let pod = pod.pod();
         let require_all_topologies =
             !pod.spec.topology_spread_constraints.is_empty() || !self.system_defaulted;
-        let mut s = match self.init_pre_score_state(pod, nodes, snapshot, require_all_topologies) {
-            Ok(s) => s,
-            Err(e) => {
-                return Status::new(Code::Error, vec![format!("calculating preScoreState: {e}")])
-            }
-        };
+        let s = self
+            .init_pre_score_state(pod, nodes, snapshot, require_all_topologies)
+            .map_err(|e| {
+                Status::new(Code::Error, vec![format!("calculating preScoreState: {e}")])
+            })?;
         if s.constraints.is_empty() {
-            return Status::skip();
+            return Ok(None);
         }
+        Ok(Some((s, require_all_topologies)))
+    }
+
+    /// `PreScore`'s counting as upstream does it: every pod of every node matched against
+    /// each constraint's selector (the reference for the cached counting).
+    #[cfg(test)]
+    pub(crate) fn pre_score_reference(
+        &self,
+        pod: &Pod,
+        nodes: &[&NodeInfo],
+        snapshot: &Snapshot,
+    ) -> Result<Option<PreScoreState>, Status> {
+        let Some((mut s, require_all_topologies)) = self.pre_score_init(pod, nodes, snapshot)?
+        else {
+            return Ok(None);
+        };
         for node_info in snapshot.list() {
             let node = &node_info.node;
             let labels = &node.metadata.labels;
@@ -201,27 +214,97 @@ impl PreScorePlugin for PodTopologySpread {
                 );
             }
         }
-        state.write(PRE_SCORE_STATE_KEY, s);
-        Status::success()
+        Ok(Some(s))
+    }
+
+    /// `PreScore`'s counting from the cache: a constraint that admits every node takes its
+    /// domains' totals; otherwise the nodes are walked with their cached counts.
+    fn pre_score_cached(
+        &self,
+        pod: &Pod,
+        nodes: &[&NodeInfo],
+        snapshot: &Snapshot,
+    ) -> Result<Option<PreScoreState>, Status> {
+        let Some((mut s, require_all_topologies)) = self.pre_score_init(pod, nodes, snapshot)?
+        else {
+            return Ok(None);
+        };
+        let required = if require_all_topologies {
+            topology_keys(&s.constraints)
+        } else {
+            Vec::new()
+        };
+        let mut cache = self.cache.lock();
+        let ns = &pod.metadata.namespace;
+        for (i, c) in s.constraints.iter().enumerate() {
+            let tp_counts = &mut s.topology_value_to_pod_counts[i];
+            // Only values of feasible nodes; never hostname (counted at Score).
+            if tp_counts.is_empty() {
+                continue;
+            }
+            let e = cache.entry(snapshot, ns, &c.selector);
+            if c.includes_every_node(pod) {
+                let domains = e.domains(snapshot, &c.topology_key, &required);
+                for (value, n) in tp_counts.iter_mut() {
+                    *n = domains.get(value).map_or(0, |d| d.pods);
+                }
+                continue;
+            }
+            for (slot, node_info) in snapshot.slots().iter().enumerate() {
+                let node = &node_info.node;
+                let labels = &node.metadata.labels;
+                if required.iter().any(|k| !labels.contains_key(k))
+                    || !c.match_node_inclusion_policies(pod, node)
+                {
+                    continue;
+                }
+                let value = labels.get(&c.topology_key).map_or("", String::as_str);
+                if let Some(n) = tp_counts.get_mut(value) {
+                    *n += e.count(slot);
+                }
+            }
+        }
+        Ok(Some(s))
     }
 }
 
-impl ScorePlugin for PodTopologySpread {
-    /// round(sum over the constraints whose key the node has of count x weight + maxSkew - 1);
-    /// 0 for an ignored node.
-    fn score(&self, state: &CycleState, pod: &PodInfo, node: &NodeInfo, _: &Snapshot) -> i64 {
-        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_STATE_KEY) else {
-            return 0;
-        };
+impl PreScorePlugin for PodTopologySpread {
+    /// Skip when the cluster has no node or the pod has no ScheduleAnyway constraint. Nodes must
+    /// have every topology key unless the constraints are the system defaults.
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        snapshot: &Snapshot,
+    ) -> Status {
+        match self.pre_score_cached(pod.pod(), nodes, snapshot) {
+            Err(st) => st,
+            Ok(None) => Status::skip(),
+            Ok(Some(s)) => {
+                state.write(PRE_SCORE_STATE_KEY, s);
+                Status::success()
+            }
+        }
+    }
+}
+
+impl PodTopologySpread {
+    /// `Score` of one node; `hostname_count` gives a hostname constraint's matching pods on
+    /// the node.
+    fn score_with(
+        s: &PreScoreState,
+        node: &NodeInfo,
+        mut hostname_count: impl FnMut(usize, &Constraint) -> i64,
+    ) -> i64 {
         if s.ignored_nodes.contains(&node.name) {
             return 0;
         }
-        let pod = pod.pod();
         let mut score = 0.0f64;
         for (i, c) in s.constraints.iter().enumerate() {
             if let Some(tp_val) = node.node.metadata.labels.get(&c.topology_key) {
                 let cnt = if c.topology_key == LABEL_HOSTNAME {
-                    count_pods_match_selector(&node.pods, &c.selector, &pod.metadata.namespace)
+                    hostname_count(i, c)
                 } else {
                     s.topology_value_to_pod_counts[i]
                         .get(tp_val)
@@ -232,6 +315,75 @@ impl ScorePlugin for PodTopologySpread {
             }
         }
         score.round() as i64
+    }
+
+    /// `Score` counting a hostname constraint's pods on the node itself (the reference).
+    pub fn score_reference(s: &PreScoreState, pod: &Pod, node: &NodeInfo) -> i64 {
+        Self::score_with(s, node, |_, c| {
+            count_pods_match_selector(&node.pods, &c.selector, &pod.metadata.namespace)
+        })
+    }
+}
+
+impl ScorePlugin for PodTopologySpread {
+    /// round(sum over the constraints whose key the node has of count x weight + maxSkew - 1);
+    /// 0 for an ignored node.
+    fn score(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        node: &NodeInfo,
+        snapshot: &Snapshot,
+    ) -> i64 {
+        let mut out = Vec::with_capacity(1);
+        self.score_nodes(state, pod, &[node], snapshot, &mut out);
+        out[0]
+    }
+
+    /// [`ScorePlugin::score`] of each node; hostname counts come from the cache for the
+    /// snapshot's own nodes.
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo,
+        nodes: &[&NodeInfo],
+        snapshot: &Snapshot,
+        out: &mut Vec<i64>,
+    ) {
+        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_STATE_KEY) else {
+            out.extend(nodes.iter().map(|_| 0));
+            return;
+        };
+        let pod = pod.pod();
+        if !s
+            .constraints
+            .iter()
+            .any(|c| c.topology_key == LABEL_HOSTNAME)
+        {
+            out.extend(nodes.iter().map(|n| Self::score_reference(s, pod, n)));
+            return;
+        }
+        // Per hostname constraint, each node's matching pods.
+        let ns = &pod.metadata.namespace;
+        let mut host_counts: Vec<Vec<i64>> = vec![Vec::new(); s.constraints.len()];
+        let mut cache = self.cache.lock();
+        for (i, c) in s.constraints.iter().enumerate() {
+            if c.topology_key != LABEL_HOSTNAME {
+                continue;
+            }
+            let e = cache.entry(snapshot, ns, &c.selector);
+            host_counts[i] = nodes
+                .iter()
+                .map(|n| match snapshot.slot_of(n) {
+                    Some(slot) => e.count(slot),
+                    None => count_pods_match_selector(&n.pods, &c.selector, ns),
+                })
+                .collect();
+        }
+        drop(cache);
+        for (j, node) in nodes.iter().enumerate() {
+            out.push(Self::score_with(s, node, |i, _| host_counts[i][j]));
+        }
     }
 
     /// Ignored nodes 0; all 100 when the highest is 0; else 100 x (max + min - s) / max.
