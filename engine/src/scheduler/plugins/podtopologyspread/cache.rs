@@ -153,6 +153,47 @@ impl Entry {
     }
 }
 
+/// Each node slot's value of one topology key, as an index into `values` (None: the node
+/// has no such label), so that a cycle compares integers instead of label strings.
+#[derive(Clone, Debug, Default)]
+pub struct NodeValues {
+    key: String,
+    log_id: u64,
+    /// The distinct values, by index.
+    pub values: Vec<String>,
+    ids: BTreeMap<String, u32>,
+    /// By node slot.
+    pub by_slot: Vec<Option<u32>>,
+}
+
+impl NodeValues {
+    /// Brought up to date with `snapshot`: nodes added since get their values; a new log
+    /// (slots moved, labels changed) starts over.
+    fn refresh(&mut self, snapshot: &Snapshot) {
+        if self.log_id != snapshot.log_id() {
+            self.log_id = snapshot.log_id();
+            self.values.clear();
+            self.ids.clear();
+            self.by_slot.clear();
+        }
+        let slots = snapshot.slots();
+        for n in &slots[self.by_slot.len().min(slots.len())..] {
+            let id = n.node.metadata.labels.get(&self.key).map(|v| {
+                *self.ids.entry(v.clone()).or_insert_with(|| {
+                    self.values.push(v.clone());
+                    (self.values.len() - 1) as u32
+                })
+            });
+            self.by_slot.push(id);
+        }
+    }
+
+    /// The value of the node at `slot`: None without the label.
+    pub fn value(&self, slot: usize) -> Option<&str> {
+        self.by_slot[slot].map(|id| self.values[id as usize].as_str())
+    }
+}
+
 /// The entries of one snapshot log, by namespace and selector.
 #[derive(Debug, Default)]
 pub struct SpreadCache {
@@ -160,9 +201,31 @@ pub struct SpreadCache {
     tick: u64,
     len: usize,
     entries: BTreeMap<String, BTreeMap<Selector, Entry>>,
+    node_values: Vec<NodeValues>,
 }
 
 impl SpreadCache {
+    /// Each node slot's value of topology key `key`, up to date with `snapshot`.
+    pub fn node_values(&mut self, snapshot: &Snapshot, key: &str) -> &NodeValues {
+        let i = match self.node_values.iter().position(|v| v.key == key) {
+            Some(i) => i,
+            None => {
+                if self.node_values.len() >= MAX_ENTRIES {
+                    self.node_values.remove(0);
+                }
+                self.node_values.push(NodeValues {
+                    key: key.to_string(),
+                    log_id: snapshot.log_id(),
+                    ..Default::default()
+                });
+                self.node_values.len() - 1
+            }
+        };
+        let v = &mut self.node_values[i];
+        v.refresh(snapshot);
+        v
+    }
+
     /// The counts of pods in `ns` matching `selector`, up to date with `snapshot`.
     pub fn entry(&mut self, snapshot: &Snapshot, ns: &str, selector: &Selector) -> &mut Entry {
         if self.log_id != snapshot.log_id() {

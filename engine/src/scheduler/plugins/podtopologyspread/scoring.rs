@@ -14,7 +14,6 @@ use crate::scheduler::framework::{
     Code, CycleState, NodeInfo, PodInfo, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::snapshot::Snapshot;
-use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `preScoreStateKey`.
@@ -82,6 +81,18 @@ pub fn topology_normalizing_weight(size: usize) -> f64 {
     go_log((size + 2) as f64)
 }
 
+/// round(sum over the constraints of score_for_count), `count(i, c)` giving constraint `i`'s
+/// matching pods for the node, None when the node lacks its topology key.
+fn score_from(s: &PreScoreState, mut count: impl FnMut(usize, &Constraint) -> Option<i64>) -> i64 {
+    let mut score = 0.0f64;
+    for (i, c) in s.constraints.iter().enumerate() {
+        if let Some(cnt) = count(i, c) {
+            score += score_for_count(cnt, c.max_skew, s.topology_normalizing_weight[i]);
+        }
+    }
+    score.round() as i64
+}
+
 /// `scoreForCount`: cnt x weight + maxSkew - 1.
 fn score_for_count(cnt: i64, max_skew: i32, tp_weight: f64) -> f64 {
     cnt as f64 * tp_weight + f64::from(max_skew - 1)
@@ -117,25 +128,54 @@ impl PodTopologySpread {
         }
         s.topology_value_to_pod_counts = vec![BTreeMap::new(); s.constraints.len()];
         let mut topo_size = vec![0usize; s.constraints.len()];
-        for node in filtered {
-            let labels = &node.node.metadata.labels;
-            if require_all_topologies
-                && !node_labels_match_spread_constraints(labels, &s.constraints)
-            {
-                s.ignored_nodes.insert(node.name.clone());
+        let counted: Vec<&NodeInfo> = if require_all_topologies {
+            let mut counted = Vec::with_capacity(filtered.len());
+            for node in filtered {
+                if node_labels_match_spread_constraints(&node.node.metadata.labels, &s.constraints)
+                {
+                    counted.push(*node);
+                } else {
+                    s.ignored_nodes.insert(node.name.clone());
+                }
+            }
+            counted
+        } else {
+            filtered.to_vec()
+        };
+        let mut cache = self.cache.lock();
+        for (i, c) in s.constraints.iter().enumerate() {
+            if c.topology_key == LABEL_HOSTNAME {
                 continue;
             }
-            for (i, c) in s.constraints.iter().enumerate() {
-                if c.topology_key == LABEL_HOSTNAME {
-                    continue;
-                }
-                let value = labels.get(&c.topology_key).cloned().unwrap_or_default();
-                if let Entry::Vacant(e) = s.topology_value_to_pod_counts[i].entry(value) {
-                    e.insert(0);
-                    topo_size[i] += 1;
+            // Each value of a counted node, "" for a node without the label; the snapshot's
+            // own nodes by their cached value index.
+            let tp_counts = &mut s.topology_value_to_pod_counts[i];
+            let values = cache.node_values(snapshot, &c.topology_key);
+            let mut seen = vec![false; values.values.len()];
+            for node in &counted {
+                let value = match snapshot.slot_of(node) {
+                    Some(slot) => match values.by_slot[slot] {
+                        Some(id) if seen[id as usize] => continue,
+                        Some(id) => {
+                            seen[id as usize] = true;
+                            values.values[id as usize].as_str()
+                        }
+                        None => "",
+                    },
+                    None => node
+                        .node
+                        .metadata
+                        .labels
+                        .get(&c.topology_key)
+                        .map_or("", String::as_str),
+                };
+                if !tp_counts.contains_key(value) {
+                    tp_counts.insert(value.to_string(), 0);
                 }
             }
+            topo_size[i] = tp_counts.len();
         }
+        drop(cache);
         s.topology_normalizing_weight = s
             .constraints
             .iter()
@@ -300,21 +340,17 @@ impl PodTopologySpread {
         if s.ignored_nodes.contains(&node.name) {
             return 0;
         }
-        let mut score = 0.0f64;
-        for (i, c) in s.constraints.iter().enumerate() {
-            if let Some(tp_val) = node.node.metadata.labels.get(&c.topology_key) {
-                let cnt = if c.topology_key == LABEL_HOSTNAME {
-                    hostname_count(i, c)
-                } else {
-                    s.topology_value_to_pod_counts[i]
-                        .get(tp_val)
-                        .copied()
-                        .unwrap_or(0)
-                };
-                score += score_for_count(cnt, c.max_skew, s.topology_normalizing_weight[i]);
-            }
-        }
-        score.round() as i64
+        score_from(s, |i, c| {
+            let tp_val = node.node.metadata.labels.get(&c.topology_key)?;
+            Some(if c.topology_key == LABEL_HOSTNAME {
+                hostname_count(i, c)
+            } else {
+                s.topology_value_to_pod_counts[i]
+                    .get(tp_val)
+                    .copied()
+                    .unwrap_or(0)
+            })
+        })
     }
 
     /// `Score` counting a hostname constraint's pods on the node itself (the reference).
@@ -355,34 +391,49 @@ impl ScorePlugin for PodTopologySpread {
             return;
         };
         let pod = pod.pod();
-        if !s
-            .constraints
-            .iter()
-            .any(|c| c.topology_key == LABEL_HOSTNAME)
-        {
-            out.extend(nodes.iter().map(|n| Self::score_reference(s, pod, n)));
-            return;
-        }
-        // Per hostname constraint, each node's matching pods.
         let ns = &pod.metadata.namespace;
-        let mut host_counts: Vec<Vec<i64>> = vec![Vec::new(); s.constraints.len()];
+        let slots: Vec<Option<usize>> = nodes.iter().map(|n| snapshot.slot_of(n)).collect();
+        // Per constraint, each node's matching pods (None: the node lacks the key), for the
+        // snapshot's own nodes from the cache.
+        let mut counts: Vec<Vec<Option<i64>>> = Vec::with_capacity(s.constraints.len());
         let mut cache = self.cache.lock();
         for (i, c) in s.constraints.iter().enumerate() {
-            if c.topology_key != LABEL_HOSTNAME {
-                continue;
-            }
-            let e = cache.entry(snapshot, ns, &c.selector);
-            host_counts[i] = nodes
+            let values = cache.node_values(snapshot, &c.topology_key);
+            let ids: Vec<Option<u32>> = slots
                 .iter()
-                .map(|n| match snapshot.slot_of(n) {
-                    Some(slot) => e.count(slot),
-                    None => count_pods_match_selector(&n.pods, &c.selector, ns),
-                })
+                .map(|slot| slot.and_then(|k| values.by_slot[k]))
                 .collect();
+            if c.topology_key == LABEL_HOSTNAME {
+                let e = cache.entry(snapshot, ns, &c.selector);
+                counts.push(
+                    slots
+                        .iter()
+                        .zip(&ids)
+                        .map(|(slot, id)| id.and(slot.map(|k| e.count(k))))
+                        .collect(),
+                );
+            } else {
+                let tp = &s.topology_value_to_pod_counts[i];
+                let by_value: Vec<i64> = values
+                    .values
+                    .iter()
+                    .map(|v| tp.get(v).copied().unwrap_or(0))
+                    .collect();
+                counts.push(
+                    ids.iter()
+                        .map(|id| id.map(|id| by_value[id as usize]))
+                        .collect(),
+                );
+            }
         }
         drop(cache);
         for (j, node) in nodes.iter().enumerate() {
-            out.push(Self::score_with(s, node, |i, _| host_counts[i][j]));
+            let score = match slots[j] {
+                Some(_) if s.ignored_nodes.contains(&node.name) => 0,
+                Some(_) => score_from(s, |i, _| counts[i][j]),
+                None => Self::score_reference(s, pod, node),
+            };
+            out.push(score);
         }
     }
 
