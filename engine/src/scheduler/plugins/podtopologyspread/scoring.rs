@@ -107,6 +107,7 @@ impl PodTopologySpread {
         filtered: &[&NodeInfo],
         snapshot: &Snapshot,
         require_all_topologies: bool,
+        cached_values: bool,
     ) -> Result<PreScoreState, String> {
         let constraints = if !pod.spec.topology_spread_constraints.is_empty() {
             filter_topology_spread_constraints(
@@ -148,12 +149,14 @@ impl PodTopologySpread {
                 continue;
             }
             // Each value of a counted node, "" for a node without the label; the snapshot's
-            // own nodes by their cached value index.
+            // own nodes by their cached value index (unless `cached_values` is false: the
+            // reference for tests).
             let tp_counts = &mut s.topology_value_to_pod_counts[i];
             let values = cache.node_values(snapshot, &c.topology_key);
             let mut seen = vec![false; values.values.len()];
             for node in &counted {
-                let value = match snapshot.slot_of(node) {
+                let slot = snapshot.slot_of(node).filter(|_| cached_values);
+                let value = match slot {
                     Some(slot) => match values.by_slot[slot] {
                         Some(id) if seen[id as usize] => continue,
                         Some(id) => {
@@ -200,6 +203,7 @@ impl PodTopologySpread {
         pod: &Pod,
         nodes: &[&NodeInfo],
         snapshot: &Snapshot,
+        cached_values: bool,
     ) -> Result<Option<(PreScoreState, bool)>, Status> {
         if snapshot.is_empty() {
             return Ok(None);
@@ -207,7 +211,7 @@ impl PodTopologySpread {
         let require_all_topologies =
             !pod.spec.topology_spread_constraints.is_empty() || !self.system_defaulted;
         let s = self
-            .init_pre_score_state(pod, nodes, snapshot, require_all_topologies)
+            .init_pre_score_state(pod, nodes, snapshot, require_all_topologies, cached_values)
             .map_err(|e| {
                 Status::new(Code::Error, vec![format!("calculating preScoreState: {e}")])
             })?;
@@ -226,7 +230,8 @@ impl PodTopologySpread {
         nodes: &[&NodeInfo],
         snapshot: &Snapshot,
     ) -> Result<Option<PreScoreState>, Status> {
-        let Some((mut s, require_all_topologies)) = self.pre_score_init(pod, nodes, snapshot)?
+        let Some((mut s, require_all_topologies)) =
+            self.pre_score_init(pod, nodes, snapshot, false)?
         else {
             return Ok(None);
         };
@@ -265,7 +270,8 @@ impl PodTopologySpread {
         nodes: &[&NodeInfo],
         snapshot: &Snapshot,
     ) -> Result<Option<PreScoreState>, Status> {
-        let Some((mut s, require_all_topologies)) = self.pre_score_init(pod, nodes, snapshot)?
+        let Some((mut s, require_all_topologies)) =
+            self.pre_score_init(pod, nodes, snapshot, true)?
         else {
             return Ok(None);
         };
