@@ -2,10 +2,10 @@
 //! heartbeats, a rolling update, 10 failed nodes). Wall time of `Cluster::run`; building the
 //! cluster is not timed. Throughput is in events (inputs handled by actors) per second.
 //!
-//! Heavy (about 100 s and 2.7 GiB per run, 12 runs): never in CI, only
+//! Heavy (about 100 s and 2.7 GiB per run; 12 runs): never in CI, only
 //! `cargo bench --bench scale`. docs/performance.md gives the figures.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use kubesim::cluster::{Cluster, RunOptions};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -30,6 +30,8 @@ fn scale(c: &mut Criterion) {
     assert!(report.passed(), "{}", report.summary(None));
     drop(probe);
     let mut group = c.benchmark_group("scale");
+    // Ten samples of one run each (criterion's least), not its usual 1 + 2 + ... runs.
+    group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(60 * 60));
     group.throughput(Throughput::Elements(report.events));

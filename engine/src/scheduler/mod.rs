@@ -4,6 +4,7 @@ pub mod config;
 pub mod explain;
 pub mod framework;
 pub mod node_images;
+pub mod plugin_cache;
 pub mod plugins;
 pub mod profile;
 pub mod queue;

@@ -4,11 +4,22 @@
 //! the names of equal hash.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct NodeImages {
     /// (hash, name, size), sorted by hash then name; names unique.
     entries: Vec<(u64, String, i64)>,
+    /// Unique to these entries (process-wide; 0 for none): equal ids, equal images, so a
+    /// cache may keep what it read from them under the id.
+    id: u64,
+}
+
+/// Equal images (the id does not count).
+impl PartialEq for NodeImages {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
 }
 
 impl NodeImages {
@@ -45,6 +56,11 @@ impl NodeImages {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// The id of these images (0 for none).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
 }
 
 /// As a map collects: a name given twice keeps its last size.
@@ -56,7 +72,13 @@ impl FromIterator<(String, i64)> for NodeImages {
             .map(|(n, s)| (Self::hash(&n), n, s))
             .collect();
         entries.sort();
-        NodeImages { entries }
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = if entries.is_empty() {
+            0
+        } else {
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        };
+        NodeImages { entries, id }
     }
 }
 

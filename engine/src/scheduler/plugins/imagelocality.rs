@@ -8,7 +8,9 @@ use crate::scheduler::framework::{
     normalized_image_name, CycleState, NodeInfo, Plugin, PodInfo, ScorePlugin, MAX_NODE_SCORE,
 };
 use crate::scheduler::node_images::NodeImages;
+use crate::scheduler::plugin_cache::PluginCache;
 use crate::scheduler::snapshot::Snapshot;
+use std::collections::BTreeMap;
 
 pub const NAME: &str = "ImageLocality";
 
@@ -20,7 +22,17 @@ const MAX_CONTAINER_THRESHOLD: i64 = 1000 * MB;
 
 /// The ImageLocality plugin.
 #[derive(Clone, Debug, Default)]
-pub struct ImageLocality;
+pub struct ImageLocality {
+    sizes: PluginCache<SizeCache>,
+}
+
+/// Per pod image (hash and name), each node slot's size of it (None: not on the node) with
+/// the id of the node's images it was read from; read again when the node's images change.
+#[derive(Debug, Default)]
+struct SizeCache(BTreeMap<(u64, String), Vec<(u64, Option<i64>)>>);
+
+/// Images kept at most; past that the cache starts over.
+const MAX_CACHED_IMAGES: usize = 256;
 
 impl Plugin for ImageLocality {
     fn name(&self) -> &str {
@@ -34,7 +46,7 @@ impl Plugin for ImageLocality {
 /// Builds the plugin (no args).
 pub fn new(args: Option<&serde_json::Value>) -> Result<Box<dyn Plugin>, String> {
     crate::scheduler::registry::parse_args::<serde_json::Value>(args)?;
-    Ok(Box::new(ImageLocality))
+    Ok(Box::new(ImageLocality::default()))
 }
 
 /// `calculatePriority`: the sum clamped to [minThreshold, maxContainerThreshold x
@@ -111,11 +123,44 @@ impl ScorePlugin for ImageLocality {
         let without_images = calculate_priority(0, containers);
         let images = pod_images(pod, snapshot);
         let total = snapshot.len();
-        out.extend(nodes.iter().map(|n| {
+        // sumImageScores node by node, image by image; the snapshot's own nodes read their
+        // sizes from the cache.
+        let slots: Vec<Option<usize>> = nodes.iter().map(|n| snapshot.slot_of(n)).collect();
+        let mut sums = vec![0i64; nodes.len()];
+        let mut cache = self.sizes.lock();
+        if cache.0.len() > MAX_CACHED_IMAGES {
+            cache.0.clear();
+        }
+        for (hash, num_nodes, name) in &images {
+            let by_slot = cache.0.entry((*hash, name.clone())).or_default();
+            for (j, n) in nodes.iter().enumerate() {
+                if n.images.is_empty() {
+                    continue;
+                }
+                let size = match slots[j] {
+                    Some(k) => {
+                        if by_slot.len() <= k {
+                            by_slot.resize(k + 1, (0, None));
+                        }
+                        let id = n.images.id();
+                        if by_slot[k].0 != id {
+                            by_slot[k] = (id, n.images.get_hashed(*hash, name));
+                        }
+                        by_slot[k].1
+                    }
+                    None => n.images.get_hashed(*hash, name),
+                };
+                if let Some(size) = size {
+                    sums[j] += scaled_image_score(size, *num_nodes, total);
+                }
+            }
+        }
+        drop(cache);
+        out.extend(nodes.iter().zip(&sums).map(|(n, &sum)| {
             if n.images.is_empty() {
                 without_images
             } else {
-                calculate_priority(sum_image_scores(n, &images, total), containers)
+                calculate_priority(sum, containers)
             }
         }));
     }
@@ -254,16 +299,64 @@ mod tests {
                 vec![6, 0],
             ),
         ];
+        let plugin = ImageLocality::default();
         for (name, pod, nodes, want) in cases {
             let snapshot = Snapshot::from_objects(nodes.clone(), &[]);
-            let got: Vec<i64> = nodes
+            let infos: Vec<&NodeInfo> = nodes
                 .iter()
-                .map(|n| {
-                    let info = snapshot.get(&n.metadata.name).unwrap();
-                    ImageLocality.score(&CycleState::default(), pod, info, &snapshot)
-                })
+                .map(|n| snapshot.get(&n.metadata.name).unwrap())
+                .collect();
+            let got: Vec<i64> = infos
+                .iter()
+                .map(|info| plugin.score(&CycleState::default(), pod, info, &snapshot))
                 .collect();
             assert_eq!(got, want, "{name}");
+            // score_nodes (cached sizes), twice: the second reads the cache.
+            for _ in 0..2 {
+                let mut all = Vec::new();
+                plugin.score_nodes(&CycleState::default(), pod, &infos, &snapshot, &mut all);
+                assert_eq!(all, want, "{name}: score_nodes");
+            }
+        }
+    }
+
+    /// The cached sizes follow a node's images when they change, and a node that is not the
+    /// snapshot's own (a copy) scores as it is.
+    #[test]
+    fn cached_sizes_follow_image_changes() {
+        let plugin = ImageLocality::default();
+        let p = pod(&["gcr.io/300", "gcr.io/40"], &[]);
+        let mut snapshot = Snapshot::from_objects(
+            vec![
+                node("node1", vec![image(&["gcr.io/300:latest"], 300)]),
+                node("node2", vec![image(&["gcr.io/10:latest"], 10)]),
+            ],
+            &[],
+        );
+        let steps = [
+            vec![image(&["gcr.io/300:latest"], 300)],
+            vec![
+                image(&["gcr.io/300:latest"], 300),
+                image(&["gcr.io/40:latest"], 40),
+            ],
+            vec![image(&["gcr.io/40:latest"], 900)],
+            vec![],
+            vec![image(&["gcr.io/300:latest"], 2000)],
+        ];
+        for (step, images) in steps.into_iter().enumerate() {
+            snapshot.set_node(node("node2", images));
+            let infos: Vec<&NodeInfo> = snapshot.list().collect();
+            let want: Vec<i64> = infos
+                .iter()
+                .map(|n| plugin.score(&CycleState::default(), &p, n, &snapshot))
+                .collect();
+            let mut got = Vec::new();
+            plugin.score_nodes(&CycleState::default(), &p, &infos, &snapshot, &mut got);
+            assert_eq!(got, want, "step {step}");
+            let copy = infos[1].clone();
+            let mut got = Vec::new();
+            plugin.score_nodes(&CycleState::default(), &p, &[&copy], &snapshot, &mut got);
+            assert_eq!(got, want[1..], "step {step}: a copy");
         }
     }
 

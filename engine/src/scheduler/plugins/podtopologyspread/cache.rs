@@ -8,7 +8,6 @@ use crate::api::Node;
 use crate::scheduler::framework::PodInfo;
 use crate::scheduler::snapshot::{Change, Snapshot};
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
 
 /// Selectors kept at most; the least recently used one goes first (few in tests, so that
 /// entries are evicted).
@@ -278,21 +277,8 @@ impl SpreadCache {
     }
 }
 
-/// The plugin's cache behind a lock (plugins are shared by reference); a clone starts empty.
-#[derive(Debug, Default)]
-pub struct CacheCell(Mutex<SpreadCache>);
-
-impl CacheCell {
-    pub fn lock(&self) -> MutexGuard<'_, SpreadCache> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Clone for CacheCell {
-    fn clone(&self) -> Self {
-        CacheCell::default()
-    }
-}
+/// The plugin's cache.
+pub type CacheCell = crate::scheduler::plugin_cache::PluginCache<SpreadCache>;
 
 #[cfg(test)]
 #[path = "cache_tests.rs"]
