@@ -29,7 +29,10 @@ pub struct ImageLocality {
 /// Per pod image (hash and name), each node slot's size of it (None: not on the node) with
 /// the id of the node's images it was read from; read again when the node's images change.
 #[derive(Debug, Default)]
-struct SizeCache(BTreeMap<(u64, String), Vec<(u64, Option<i64>)>>);
+struct SizeCache(BTreeMap<(u64, String), Vec<SlotSize>>);
+
+/// (id of the node's images, the size read from them).
+type SlotSize = (u64, Option<i64>);
 
 /// Images kept at most; past that the cache starts over.
 const MAX_CACHED_IMAGES: usize = 256;
