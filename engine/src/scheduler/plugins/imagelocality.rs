@@ -124,6 +124,10 @@ impl ScorePlugin for ImageLocality {
         let containers = pod.spec.init_containers.len() + pod.spec.containers.len();
         // A node without images sums to 0.
         let without_images = calculate_priority(0, containers);
+        if nodes.iter().all(|n| n.images.is_empty()) {
+            out.extend(nodes.iter().map(|_| without_images));
+            return;
+        }
         let images = pod_images(pod, snapshot);
         let total = snapshot.len();
         // sumImageScores node by node, image by image; the snapshot's own nodes read their
