@@ -1,23 +1,9 @@
 //! `kubesim bench scheduler`: the rate as the last stdout line, counts on stderr, exit codes.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+use common::{kubesim, stderr, stdout};
 
-fn kubesim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubesim"))
-        .args(args)
-        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
-        .output()
-        .expect("kubesim runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Output;
 
 /// The last stdout line is `<digits> pods/s`.
 fn assert_rate_line(o: &Output) {

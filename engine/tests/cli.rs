@@ -1,23 +1,10 @@
 //! The `kubesim` command line: output shape and exit codes.
 
+mod common;
+use common::{kubesim, stderr, stdout};
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn kubesim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubesim"))
-        .args(args)
-        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
-        .output()
-        .expect("kubesim runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Output;
 
 fn digest_line(o: &Output) -> String {
     let out = stdout(o);

@@ -1,40 +1,19 @@
 //! `kubesim sweep`: output independent of --jobs, shards and merges equal to the full run, exit
 //! codes.
 
+mod common;
+use common::{kubesim, kubesim_env, stderr, stdout};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+/// Environment variables for one command.
+type Env<'a> = &'a [(&'a str, &'a str)];
 
 /// A shipped scenario with a node fault; every seed passes.
 const FAULT: &str = "scenarios/kubelet-stop.ron";
 /// A deadline close to the typical start-up time: some seeds pass, others fail.
 const TIGHT: &str = "engine/tests/data/sweep/tight-deadline.ron";
-
-/// Environment variables for one command.
-type Env<'a> = &'a [(&'a str, &'a str)];
-
-fn kubesim_env(args: &[&str], env: Env) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kubesim"));
-    c.args(args)
-        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
-        .env_remove("JOB_COMPLETION_INDEX")
-        .env_remove("SLURM_ARRAY_TASK_ID");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("kubesim runs")
-}
-
-fn kubesim(args: &[&str]) -> Output {
-    kubesim_env(args, &[])
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// A fresh directory for one test.
 fn dir(test: &str) -> PathBuf {

@@ -38,3 +38,30 @@ pub fn trace_of(file: &str) -> Vec<Value> {
         .map(|l| serde_json::from_str(l).expect("trace lines are JSON"))
         .collect()
 }
+
+/// Runs the `kubesim` binary from the workspace root with `env` set (and the shard variables
+/// of Indexed Jobs and Slurm arrays removed, so a test never inherits one).
+pub fn kubesim_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"));
+    c.args(args)
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("SLURM_ARRAY_TASK_ID");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("kubesim runs")
+}
+
+/// Runs the `kubesim` binary from the workspace root.
+pub fn kubesim(args: &[&str]) -> std::process::Output {
+    kubesim_env(args, &[])
+}
+
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
