@@ -186,11 +186,6 @@ impl NodeValues {
             self.by_slot.push(id);
         }
     }
-
-    /// The value of the node at `slot`: None without the label.
-    pub fn value(&self, slot: usize) -> Option<&str> {
-        self.by_slot[slot].map(|id| self.values[id as usize].as_str())
-    }
 }
 
 /// The entries of one snapshot log, by namespace and selector.

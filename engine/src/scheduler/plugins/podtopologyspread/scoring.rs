@@ -152,12 +152,12 @@ impl PodTopologySpread {
             // own nodes by their cached value index (unless `cached_values` is false: the
             // reference for tests).
             let tp_counts = &mut s.topology_value_to_pod_counts[i];
-            let values = cache.node_values(snapshot, &c.topology_key);
-            let mut seen = vec![false; values.values.len()];
+            let values = cached_values.then(|| cache.node_values(snapshot, &c.topology_key));
+            let mut seen = vec![false; values.map_or(0, |v| v.values.len())];
             for node in &counted {
-                let slot = snapshot.slot_of(node).filter(|_| cached_values);
-                let value = match slot {
-                    Some(slot) => match values.by_slot[slot] {
+                let cached = values.and_then(|v| Some((v, snapshot.slot_of(node)?)));
+                let value = match cached {
+                    Some((values, slot)) => match values.by_slot[slot] {
                         Some(id) if seen[id as usize] => continue,
                         Some(id) => {
                             seen[id as usize] = true;
